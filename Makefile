@@ -1,0 +1,73 @@
+# Vending: the entry points the README names. Every target installs what it needs first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+PIPENV := $(TOOLS)/bin/pipenv
+PIPENV_VERSION := 2026.10.3
+PY := $(VENV)/bin/python
+
+# The Pipfile's source is ${PIP_INDEX_URL}; default it to whatever index pip is set up to use.
+ifeq ($(origin PIP_INDEX_URL), undefined)
+PIP_INDEX_URL := $(shell $(PYTHON) -m pip config get global.index-url 2>/dev/null || $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
+endif
+export PIP_INDEX_URL
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_IGNORE_VIRTUALENVS := 1
+export PIPENV_NOSPIN := 1
+export CHECKPOINT_DISABLE := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Terraform installs hashicorp/* providers from a filesystem mirror (no downloads).
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
+TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name registry.terraform.io 2>/dev/null | head -n1 | xargs -r dirname)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help setup synth validate test lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.synced node_modules/.installed .cache/terraformrc .cache/packer ## install everything (idempotent)
+
+$(PIPENV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
+
+$(VENV)/.synced: Pipfile.lock | $(PIPENV)
+	$(PIPENV) sync --dev
+	touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+.cache/terraformrc:
+	@mkdir -p .cache
+	$(PYTHON) -c 'import sys; sys.path.insert(0, "."); from vending.terraform import cli_config_text; print(cli_config_text(sys.argv[1] if len(sys.argv) > 1 else None), end="")' $(TF_PROVIDER_MIRROR) > $@
+	@echo "terraform CLI config: $@ (provider mirror: $(or $(TF_PROVIDER_MIRROR),none))"
+
+.cache/packer:
+	@mkdir -p .cache
+	@command -v packer >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q packer; }
+	packer version | head -n1 > $@
+
+synth: setup ## synthesize every stack into cdktf.out and terraform-validate them
+	$(PY) main.py
+	$(PY) -m vending validate
+
+validate: setup ## terraform validate what is in cdktf.out
+	$(PY) -m vending validate
+
+test: setup ## run the test suite (real terraform, packer and moto)
+	$(PY) -m pytest
+
+lint: setup ## ruff
+	$(VENV)/bin/ruff check .
+
+clean: ## remove generated output (not the installed tools)
+	rm -rf cdktf.out .cdktf.out.* .pytest_cache .hypothesis
