@@ -1,0 +1,146 @@
+"""Shared fixtures. The expensive part, jsii's start-up, is paid once per session: the sample
+customers are synthesized once and every synth test reads that output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "customers"
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+
+
+class Synth:
+    """A synthesized output directory with helpers to read stacks."""
+
+    def __init__(self, outdir: Path):
+        self.outdir = outdir
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.outdir / "manifest.json").read_text())
+
+    def stack_names(self) -> list[str]:
+        return sorted(self.manifest["stacks"])
+
+    def stack(self, name: str) -> dict:
+        return json.loads((self.outdir / "stacks" / name / "cdk.tf.json").read_text())
+
+    def resources(self, name: str, kind: str) -> dict:
+        return self.stack(name).get("resource", {}).get(kind, {})
+
+    def one(self, name: str, kind: str) -> dict:
+        found = self.resources(name, kind)
+        assert len(found) == 1, f"{name}: expected one {kind}, got {sorted(found)}"
+        return next(iter(found.values()))
+
+
+def synthesize(customers_dir: Path, outdir: Path, images_dir: Path | None = None, **settings) -> Synth:
+    from vending.app import synthesize as run
+    from vending.settings import Settings
+
+    run(
+        Settings(
+            customers_dir=customers_dir, outdir=outdir, images_dir=images_dir or outdir.parent / "no-images", **settings
+        ),
+        log=lambda line: None,
+    )
+    return Synth(outdir)
+
+
+@pytest.fixture(scope="session")
+def samples_dir(tmp_path_factory) -> Path:
+    """A copy of the sample customers (synth may write priorities.lock)."""
+    target = tmp_path_factory.mktemp("samples") / "customers"
+    shutil.copytree(SAMPLES, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_synth(samples_dir, tmp_path_factory) -> Synth:
+    """The sample customers, synthesized once for the whole session."""
+    return synthesize(samples_dir, tmp_path_factory.mktemp("synth") / "cdktf.out")
+
+
+# --- writing configurations for config tests ------------------------------------------------
+
+PLATFORM = {
+    "name": "vend",
+    "region": "eu-west-1",
+    "domain": "apps.example.com",
+    "certificate_arn": "arn:aws:acm:eu-west-1:111111111111:certificate/0b6f3c6e-2d7a-4b59-9a55-3f1e8f2a1c01",
+    "network": {"cidr": "10.20.0.0/16", "availability_zones": 2},
+    "state": {"backend": "s3", "bucket": "vend-tfstate-111111111111", "region": "eu-west-1", "lock": "lockfile"},
+}
+CONNECTION = "arn:aws:codestar-connections:eu-west-1:111111111111:connection/5f2d8c1a-9b7e-4e3f-a6d1-2c8b0e4f7a19"
+
+
+def customer(name: str = "acme", environment: str = "dev", **overrides) -> dict:
+    data = {
+        "customer": name,
+        "environment": environment,
+        "image": {"source_ami": "ami-0a1b2c3d4e5f60718"},
+        "pipeline": {
+            "repository": f"{name}/app",
+            "connection_arn": CONNECTION,
+            "test_image": "111111111111.dkr.ecr.eu-west-1.amazonaws.com/test:latest",
+        },
+    }
+    if environment == "prod":
+        data["pipeline"]["approval_emails"] = ["ops@example.com"]
+    return merge(data, overrides)
+
+
+def merge(base: dict, overrides: dict) -> dict:
+    result = dict(base)
+    for key, value in overrides.items():
+        if value is DELETE:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+DELETE = object()
+
+
+class ConfigDir:
+    """A configuration directory under tmp_path, written file by file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        self.platform()
+
+    def platform(self, **overrides) -> ConfigDir:
+        self.write("platform.yaml", merge(PLATFORM, overrides))
+        return self
+
+    def customer(
+        self, name: str = "acme", environment: str = "dev", *, filename: str | None = None, **overrides
+    ) -> ConfigDir:
+        self.write(filename or f"{name}-{environment}.yaml", customer(name, environment, **overrides))
+        return self
+
+    def write(self, filename: str, data: dict | str) -> Path:
+        text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+        target = self.path / filename
+        target.write_text(textwrap.dedent(text) if isinstance(data, str) else text)
+        return target
+
+
+@pytest.fixture
+def config_dir(tmp_path) -> ConfigDir:
+    return ConfigDir(tmp_path / "customers")

@@ -1,0 +1,1 @@
+"""Vending: customer environments on AWS from one YAML file each, as cdktf stacks."""

@@ -1,0 +1,192 @@
+"""AWS resource names, kept inside AWS's limits for any valid configuration.
+
+Names are built from the platform name, the customer and the environment. When a name is
+too long it is cut and given a short hash of the full name, so shortening is deterministic
+(same input, same name) and two different long names do not collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+HASH_LENGTH = 6
+
+# AWS limits that matter here (the provider does not check most of them at validate time).
+ALB_NAME_MAX = 32  # also target groups
+RDS_IDENTIFIER_MAX = 63
+IAM_ROLE_MAX = 64
+S3_BUCKET_MAX = 63
+AMI_NAME_MAX = 128
+AMI_DESCRIPTION_MAX = 255
+CODEBUILD_NAME_MAX = 150
+CODEPIPELINE_NAME_MAX = 100
+CODEDEPLOY_NAME_MAX = 100
+SNS_TOPIC_MAX = 256
+SECURITY_GROUP_NAME_MAX = 255
+LAUNCH_TEMPLATE_MAX = 128
+ASG_NAME_MAX = 255
+DB_NAME_MAX = 63  # PostgreSQL's limit; MySQL/MariaDB allow 64
+
+_AMI_NAME_ALLOWED = re.compile(r"[^A-Za-z0-9()\[\] ./\-'@_]")
+
+
+def short_hash(text: str, length: int = HASH_LENGTH) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def fit(name: str, limit: int, *, separator: str = "-") -> str:
+    """Return ``name`` if it fits, else a prefix of it plus a hash of the whole name."""
+    if len(name) <= limit:
+        return name
+    keep = limit - HASH_LENGTH - len(separator)
+    prefix = name[:keep].rstrip("-_.")
+    return f"{prefix}{separator}{short_hash(name)}"
+
+
+def ami_safe(text: str) -> str:
+    """Replace characters that AMI names do not allow."""
+    return _AMI_NAME_ALLOWED.sub("-", text)
+
+
+@dataclass(frozen=True)
+class PlatformNames:
+    platform: str
+
+    @property
+    def shared_alb(self) -> str:
+        return fit(f"{self.platform}-shared", ALB_NAME_MAX)
+
+    @property
+    def shared_alb_security_group(self) -> str:
+        return fit(f"{self.platform}-shared-alb", SECURITY_GROUP_NAME_MAX)
+
+    @property
+    def network(self) -> str:
+        return self.platform
+
+
+@dataclass(frozen=True)
+class EnvironmentNames:
+    """Every AWS name of one customer environment (``<platform>-<customer>-<env>``)."""
+
+    platform: str
+    customer: str
+    environment: str
+
+    @property
+    def stack(self) -> str:
+        return f"{self.customer}-{self.environment}"
+
+    @property
+    def pipeline_stack(self) -> str:
+        return f"{self.stack}-pipeline"
+
+    @property
+    def base(self) -> str:
+        return f"{self.platform}-{self.customer}-{self.environment}"
+
+    def _named(self, suffix: str, limit: int) -> str:
+        return fit(f"{self.base}-{suffix}" if suffix else self.base, limit)
+
+    # --- infrastructure stack -----------------------------------------------------------
+    @property
+    def target_group(self) -> str:
+        return self._named("", ALB_NAME_MAX)
+
+    @property
+    def dedicated_alb(self) -> str:
+        return self._named("", ALB_NAME_MAX)
+
+    @property
+    def alb_security_group(self) -> str:
+        return self._named("alb", SECURITY_GROUP_NAME_MAX)
+
+    @property
+    def instance_security_group(self) -> str:
+        return self._named("instances", SECURITY_GROUP_NAME_MAX)
+
+    @property
+    def database_security_group(self) -> str:
+        return self._named("database", SECURITY_GROUP_NAME_MAX)
+
+    @property
+    def launch_template(self) -> str:
+        return self._named("", LAUNCH_TEMPLATE_MAX)
+
+    @property
+    def autoscaling_group(self) -> str:
+        return self._named("", ASG_NAME_MAX)
+
+    @property
+    def instance_role(self) -> str:
+        return self._named("instance", IAM_ROLE_MAX)
+
+    @property
+    def instance_profile(self) -> str:
+        return self._named("instance", IAM_ROLE_MAX)
+
+    @property
+    def db_identifier(self) -> str:
+        # Customer and environment names never contain "--" or end with "-", so neither
+        # does the identifier; the hash suffix is hex and the prefix starts with a letter.
+        return self._named("", RDS_IDENTIFIER_MAX)
+
+    @property
+    def db_subnet_group(self) -> str:
+        return self._named("", 255)
+
+    @property
+    def db_name(self) -> str:
+        """Database name: letters and digits only, starting with a letter."""
+        raw = re.sub(r"[^a-z0-9]", "", f"{self.customer}{self.environment}")
+        return fit(raw, DB_NAME_MAX, separator="")
+
+    # --- pipeline stack -----------------------------------------------------------------
+    @property
+    def pipeline(self) -> str:
+        return self._named("", CODEPIPELINE_NAME_MAX)
+
+    @property
+    def test_project(self) -> str:
+        return self._named("test", CODEBUILD_NAME_MAX)
+
+    @property
+    def codedeploy_application(self) -> str:
+        return self._named("", CODEDEPLOY_NAME_MAX)
+
+    @property
+    def deployment_group(self) -> str:
+        return self._named("", CODEDEPLOY_NAME_MAX)
+
+    @property
+    def approval_topic(self) -> str:
+        return self._named("approval", SNS_TOPIC_MAX)
+
+    @property
+    def pipeline_role(self) -> str:
+        return self._named("pipeline", IAM_ROLE_MAX)
+
+    @property
+    def codebuild_role(self) -> str:
+        return self._named("codebuild", IAM_ROLE_MAX)
+
+    @property
+    def codedeploy_role(self) -> str:
+        return self._named("codedeploy", IAM_ROLE_MAX)
+
+    @property
+    def artifact_key_alias(self) -> str:
+        return fit(f"alias/{self.base}-artifacts", 256)
+
+    def artifact_bucket(self, account_id: str) -> str:
+        """Globally unique by carrying the account id; always 3–63 lowercase characters."""
+        return fit(f"{self.base}-artifacts-{account_id}", S3_BUCKET_MAX)
+
+    # --- images ---------------------------------------------------------------------------
+    def ami_name(self, build: str) -> str:
+        return fit(ami_safe(f"ami-{self.customer}-{self.environment}-{build}"), AMI_NAME_MAX)
+
+    def instance_name(self, build: str) -> str:
+        return fit(f"{self.customer}-{self.environment}-{build}", 255)
