@@ -1,0 +1,32 @@
+"""cdktf entry point: load and validate the configuration, build the stacks, synthesize.
+
+Knobs (environment): VENDING_CUSTOMERS_DIR, CDKTF_OUTDIR, VENDING_STACKS, VENDING_IMAGES_DIR,
+AWS_ENDPOINT_URL. See README.md.
+"""
+
+import os
+import sys
+
+from vending.config import ConfigError
+from vending.settings import Settings
+
+
+def main() -> int:
+    # jsii warns on every start that Node 20 is past its end of life; say it once in the README.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+    from vending.app import synthesize
+
+    try:
+        prepared = synthesize(Settings.from_environ(os.environ))
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"synth stopped: {len(error.problems)} problem(s); nothing was written", file=sys.stderr)
+        return 1
+    print(f"synthesized {len(prepared.stacks)} stack(s): {', '.join(prepared.stacks)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The synth entry point: knobs, one-line errors, and a previous cdktf.out left untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, synthesize
+from vending import app
+from vending.settings import Settings
+
+
+def tree_digest(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        digest.update(str(path.relative_to(directory)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def previous_output(tmp_path) -> Path:
+    outdir = tmp_path / "cdktf.out"
+    (outdir / "stacks" / "acme-prod").mkdir(parents=True)
+    (outdir / "manifest.json").write_text('{"previous": true}')
+    (outdir / "stacks" / "acme-prod" / "cdk.tf.json").write_text("{}")
+    return outdir
+
+
+def run_main(config_dir: Path, outdir: Path, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=config_dir.parent,
+        env={**os.environ, "VENDING_CUSTOMERS_DIR": config_dir.name, "CDKTF_OUTDIR": str(outdir), **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_broken_customer_file_gives_one_line_and_changes_nothing(config_dir, previous_output):
+    config_dir.customer("acme", "prod", instances={"min": 5, "max": 3})
+    before = tree_digest(previous_output)
+    result = run_main(config_dir.path, previous_output)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "customers/acme-prod.yaml: instances.min: must be ≤ instances.max (got 5 > 3)",
+        "synth stopped: 1 problem(s); nothing was written",
+    ]
+    assert "Traceback" not in result.stderr
+    assert tree_digest(previous_output) == before
+    assert not (config_dir.path / "priorities.lock").exists()
+
+
+def test_unknown_stack_in_vending_stacks(config_dir, previous_output):
+    config_dir.customer("acme", "dev")
+    result = run_main(config_dir.path, previous_output, VENDING_STACKS="acme-dev,acme-qa")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "VENDING_STACKS: unknown stack 'acme-qa' (known: shared-alb, acme-dev, acme-dev-pipeline)"
+    )
+
+
+def test_failure_during_synthesis_keeps_the_previous_output(config_dir, previous_output, monkeypatch):
+    config_dir.customer("acme", "dev")
+    before = tree_digest(previous_output)
+
+    def explode(prepared, outdir):
+        (outdir / "half-written.json").write_text("{")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app, "build", explode)
+    with pytest.raises(RuntimeError):
+        app.synthesize(Settings(customers_dir=config_dir.path, outdir=previous_output), log=lambda _: None)
+    assert tree_digest(previous_output) == before
+    assert sorted(p.name for p in previous_output.parent.iterdir()) == ["cdktf.out", "customers"]
+
+
+def test_vending_stacks_builds_only_the_named_stacks(samples_dir, tmp_path, sample_synth):
+    out = synthesize(samples_dir, tmp_path / "cdktf.out", stacks=("acme-prod",))
+    assert out.stack_names() == ["acme-prod"]
+    assert out.stack("acme-prod") == sample_synth.stack("acme-prod")
+
+
+def test_settings_from_environment():
+    settings = Settings.from_environ(
+        {
+            "VENDING_CUSTOMERS_DIR": "elsewhere",
+            "CDKTF_OUTDIR": "/tmp/out",
+            "VENDING_STACKS": " acme-prod, shared-alb ,",
+            "AWS_ENDPOINT_URL": "",
+        }
+    )
+    assert settings.customers_dir == Path("elsewhere") and settings.outdir == Path("/tmp/out")
+    assert settings.stacks == ("acme-prod", "shared-alb") and settings.endpoint_url is None
+    assert Settings.from_environ({}).stacks is None
+
+
+def test_config_error_is_raised_before_cdktf_is_imported(config_dir):
+    config_dir.customer("acme", "dev", instances={"min": 9, "max": 1})
+    code = (
+        "import sys; from vending.app import prepare; from vending.settings import Settings\n"
+        f"try: prepare(Settings(customers_dir=__import__('pathlib').Path({str(config_dir.path)!r})))\n"
+        "except Exception as e: print(type(e).__name__, 'cdktf' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "ConfigError False"

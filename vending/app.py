@@ -1,0 +1,122 @@
+"""From settings to ``cdktf.out``: validate everything first, then build and synthesize.
+
+Synthesis writes into a temporary directory next to the output and swaps it in only when
+it succeeded, so a failed synth leaves the previous ``cdktf.out`` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from vending import images, priorities
+from vending.config import Config, ConfigError, load_config
+from vending.settings import Settings
+
+SHARED_ALB = "shared-alb"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything synth needs, checked: nothing after this point reads a file."""
+
+    settings: Settings
+    config: Config
+    allocation: priorities.Allocation
+    previous_lock: dict[str, int]
+    fleet_images: dict[str, images.FleetImage]
+    stacks: tuple[str, ...]
+
+    def warnings(self) -> list[str]:
+        shown = [
+            self.fleet_images[c.stack_name].warning(c.stack_name)
+            for c in self.config.customers
+            if c.stack_name in self.stacks
+        ]
+        return [w for w in shown if w]
+
+
+def all_stacks(config: Config) -> list[str]:
+    names = [SHARED_ALB]
+    for customer in config.customers:
+        names += [customer.stack_name, f"{customer.stack_name}-pipeline"]
+    return names
+
+
+def prepare(settings: Settings) -> Prepared:
+    config = load_config(settings.customers_dir)
+    lock = priorities.read_lock(settings.customers_dir)
+    allocation = priorities.allocate(config, lock, str(settings.customers_dir / priorities.LOCK_FILE))
+    known = all_stacks(config)
+    if settings.stacks is None:
+        selected = tuple(known)
+    else:
+        unknown = [s for s in settings.stacks if s not in known]
+        if unknown:
+            raise ConfigError([f"VENDING_STACKS: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
+        selected = tuple(s for s in known if s in settings.stacks)
+    fleet_images = {
+        c.stack_name: images.choose(c, images.read_record(settings.images_dir, c.stack_name))
+        for c in config.customers
+        if c.stack_name in selected or f"{c.stack_name}-pipeline" in selected
+    }
+    return Prepared(settings, config, allocation, lock, fleet_images, selected)
+
+
+def build(prepared: Prepared, outdir: Path):
+    """Construct the selected stacks in a cdktf App (imports cdktf only now: it is slow)."""
+    from cdktf import App
+
+    from vending.stacks.environment import EnvironmentStack
+    from vending.stacks.shared_alb import SharedAlbStack
+
+    config, endpoint = prepared.config, prepared.settings.endpoint_url
+    app = App(outdir=str(outdir), stack_traces=False)
+    if SHARED_ALB in prepared.stacks:
+        SharedAlbStack(app, platform=config.platform, endpoint_url=endpoint)
+    for customer in config.customers:
+        if customer.stack_name in prepared.stacks:
+            EnvironmentStack(
+                app,
+                platform=config.platform,
+                customer=customer,
+                image=prepared.fleet_images[customer.stack_name],
+                priority=prepared.allocation.priorities.get(customer.stack_name),
+                endpoint_url=endpoint,
+            )
+    return app
+
+
+def _swap_in(new: Path, outdir: Path) -> None:
+    old = outdir.with_name(f".{outdir.name}.old-{os.getpid()}")
+    if outdir.exists():
+        outdir.rename(old)
+    new.rename(outdir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> Prepared:
+    """Validate, synthesize into a temporary directory, swap it in, then update the lock."""
+    prepared = prepare(settings)
+    for warning in prepared.warnings():
+        log(warning)
+    outdir = settings.outdir
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
+    try:
+        build(prepared, staging).synth()
+        _swap_in(staging, outdir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    allocation = prepared.allocation
+    if allocation.changed(prepared.previous_lock):
+        priorities.write_lock(settings.customers_dir, allocation.lock)
+        added = ", ".join(f"{name} → {allocation.lock[name]}" for name in allocation.added)
+        log(f"{settings.customers_dir / priorities.LOCK_FILE}: updated ({added or 'pins recorded'}); commit it")
+    return prepared

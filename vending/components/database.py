@@ -1,0 +1,103 @@
+"""The environment's RDS database, reachable from its instances only."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from vending.config import Database as DatabaseConfig
+
+MASTER_USERNAME = "dbadmin"
+LOG_EXPORTS = {
+    "mysql": ["error", "general", "slowquery"],
+    "mariadb": ["error", "general", "slowquery"],
+    "postgres": ["postgresql", "upgrade"],
+}
+IAM_AUTH_ENGINES = {"mysql", "postgres"}
+
+
+class Database(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        identifier: str,
+        db_name: str,
+        subnet_group_name: str,
+        security_group_name: str,
+        vpc_id: str,
+        subnet_ids: list[str],
+        client_security_group_id: str,
+        config: DatabaseConfig,
+        production: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group = SecurityGroup(
+            self,
+            "security-group",
+            name=security_group_name,
+            description=f"Database {identifier}: its instances only",
+            vpc_id=vpc_id,
+            tags={"Name": security_group_name},
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "ingress-from-instances",
+            security_group_id=self.security_group.id,
+            description="Database connections from the environment's instances",
+            ip_protocol="tcp",
+            from_port=config.port,
+            to_port=config.port,
+            referenced_security_group_id=client_security_group_id,
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "instances-egress",
+            security_group_id=client_security_group_id,
+            description="Instances to their database",
+            ip_protocol="tcp",
+            from_port=config.port,
+            to_port=config.port,
+            referenced_security_group_id=self.security_group.id,
+        )
+        subnet_group = DbSubnetGroup(
+            self,
+            "subnet-group",
+            name=subnet_group_name,
+            description=f"Private subnets of {identifier}",
+            subnet_ids=subnet_ids,
+        )
+        self.instance = DbInstance(
+            self,
+            "instance",
+            identifier=identifier,
+            engine=config.engine,
+            engine_version=config.version,
+            instance_class=config.instance_class,
+            allocated_storage=config.storage_gb,
+            max_allocated_storage=config.storage_gb * 2,
+            storage_type="gp3",
+            storage_encrypted=True,
+            db_name=db_name,
+            username=MASTER_USERNAME,
+            # RDS keeps the password in Secrets Manager: it never appears in config or state.
+            manage_master_user_password=True,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[self.security_group.id],
+            publicly_accessible=False,
+            multi_az=config.multi_az,
+            backup_retention_period=config.backup_retention_days,
+            deletion_protection=config.deletion_protection,
+            skip_final_snapshot=not production,
+            final_snapshot_identifier=f"{identifier}-final" if production else None,
+            copy_tags_to_snapshot=True,
+            auto_minor_version_upgrade=True,
+            iam_database_authentication_enabled=config.engine in IAM_AUTH_ENGINES,
+            enabled_cloudwatch_logs_exports=LOG_EXPORTS[config.engine],
+            apply_immediately=not production,
+        )

@@ -1,0 +1,1 @@
+"""Stacks only wire components together; each has its own remote state."""
