@@ -41,6 +41,7 @@ def test_every_name_is_inside_aws_limits(platform, customer, environment, build,
     for role in (names.instance_role, names.pipeline_role, names.codebuild_role, names.codedeploy_role):
         assert len(role) <= 64 and re.fullmatch(r"[\w+=,.@-]+", role)
     assert len(names.test_project) <= 150 and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{1,149}", names.test_project)
+    assert len(names.test_log_group) <= 512 and re.fullmatch(r"[\w./#-]+", names.test_log_group)
     assert len(names.pipeline) <= 100
     assert len(names.codedeploy_application) <= 100 and len(names.deployment_group) <= 100
     assert len(names.launch_template) <= 128 and len(names.approval_topic) <= 256

@@ -12,6 +12,7 @@ from tests.conftest import synthesize
 from vending import terraform
 
 INFRA_STACKS = ["shared-alb", "acme-dev", "acme-prod", "globex-prod"]
+PIPELINE_STACKS = ["acme-dev-pipeline", "acme-prod-pipeline", "globex-prod-pipeline"]
 
 
 # --- state and provider ----------------------------------------------------------------------
@@ -204,7 +205,7 @@ def json_snapshot(snapshot):
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack", INFRA_STACKS)
+@pytest.mark.parametrize("stack", INFRA_STACKS + PIPELINE_STACKS)
 def test_golden_snapshot(sample_synth, json_snapshot, stack):
     assert sample_synth.stack(stack) == json_snapshot
 

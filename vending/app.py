@@ -73,6 +73,7 @@ def build(prepared: Prepared, outdir: Path):
     from cdktf import App
 
     from vending.stacks.environment import EnvironmentStack
+    from vending.stacks.pipeline import PipelineStack
     from vending.stacks.shared_alb import SharedAlbStack
 
     config, endpoint = prepared.config, prepared.settings.endpoint_url
@@ -89,6 +90,8 @@ def build(prepared: Prepared, outdir: Path):
                 priority=prepared.allocation.priorities.get(customer.stack_name),
                 endpoint_url=endpoint,
             )
+        if customer.names(config.platform).pipeline_stack in prepared.stacks:
+            PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
     return app
 
 

@@ -58,3 +58,10 @@ def backend_options(endpoint: str) -> dict[str, Any]:
         "skip_metadata_api_check": True,
         "skip_region_validation": True,
     }
+
+
+def codebuild_locations(project: Any) -> None:
+    """moto's CreateProject demands source and artifact locations even for CODEPIPELINE
+    projects, where AWS takes both from the pipeline; give it placeholders."""
+    project.add_override("source.location", "codepipeline")
+    project.add_override("artifacts.location", "codepipeline")

@@ -161,6 +161,10 @@ class EnvironmentNames:
         return self._named("", CODEDEPLOY_NAME_MAX)
 
     @property
+    def test_log_group(self) -> str:
+        return f"/aws/codebuild/{self.test_project}"  # CodeBuild's conventional name
+
+    @property
     def approval_topic(self) -> str:
         return self._named("approval", SNS_TOPIC_MAX)
 

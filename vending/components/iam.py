@@ -1,7 +1,9 @@
-"""IAM policy documents as data sources (not JSON strings), so scanners can read them."""
+"""IAM policy documents as data sources (not JSON strings), so scanners can read them;
+and service roles built from them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -10,6 +12,8 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 
@@ -54,3 +58,16 @@ def assume_role_policy(scope: Construct, construct_id: str, service: str) -> Dat
     return policy_document(
         scope, construct_id, Statement(actions=["sts:AssumeRole"], principals={"Service": [service]})
     )
+
+
+class ServiceRole(Construct):
+    """A role that one AWS service assumes, with its permissions in one inline policy."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, name: str, service: str, statements: Sequence[Statement]
+    ) -> None:
+        super().__init__(scope, construct_id)
+        trust = assume_role_policy(self, "trust", service)
+        self.role = IamRole(self, "role", name=name, assume_role_policy=trust.json)
+        permissions = policy_document(self, "permissions-document", *statements)
+        self.policy = IamRolePolicy(self, "permissions", name="permissions", role=self.role.id, policy=permissions.json)

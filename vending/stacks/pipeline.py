@@ -1,0 +1,107 @@
+"""``<customer>-<env>-pipeline``: the environment's delivery pipeline, from commit to fleet.
+
+Deployable on its own once ``<customer>-<env>`` exists: it finds that environment's
+autoscaling group and target group by name.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from vending import emulator
+from vending.components.approval import ApprovalTopic
+from vending.components.artifact_bucket import ArtifactBucket
+from vending.components.codebuild_tests import CodebuildTests
+from vending.components.delivery_pipeline import DeliveryPipeline
+from vending.components.deployment import Deployment
+from vending.components.pipeline_key import PipelineKey
+from vending.config import Customer, Platform
+from vending.stacks.base import VendingStack
+from vending.stacks.environment import environment_tags
+
+
+def state_key(customer: Customer) -> str:
+    return f"customers/{customer.customer}/{customer.environment}/pipeline.tfstate"
+
+
+class PipelineStack(VendingStack):
+    def __init__(
+        self, scope: Construct, *, platform: Platform, customer: Customer, endpoint_url: str | None = None
+    ) -> None:
+        names = customer.names(platform)
+        super().__init__(
+            scope,
+            names.pipeline_stack,
+            platform=platform,
+            state_key=state_key(customer),
+            tags=environment_tags(customer),
+            endpoint_url=endpoint_url,
+        )
+        account_id, region = platform.account_id, platform.region
+        # The instance role of <customer>-<env> reads revisions by this bucket name and key alias.
+        key = PipelineKey(
+            self,
+            "key",
+            alias=names.artifact_key_alias,
+            account_id=account_id,
+            region=region,
+            log_group_name=names.test_log_group,
+        )
+        artifacts = ArtifactBucket(self, "artifacts", name=names.artifact_bucket(account_id), key_arn=key.key.arn)
+        tests = CodebuildTests(
+            self,
+            "tests",
+            name=names.test_project,
+            role_name=names.codebuild_role,
+            log_group_name=names.test_log_group,
+            image=customer.pipeline.test_image,
+            key_arn=key.key.arn,
+            artifact_bucket_arn=artifacts.bucket.arn,
+        )
+        if endpoint_url:
+            emulator.codebuild_locations(tests.project)
+        deployment = Deployment(
+            self,
+            "deployment",
+            application_name=names.codedeploy_application,
+            group_name=names.deployment_group,
+            role_name=names.codedeploy_role,
+            autoscaling_group_name=names.autoscaling_group,
+            target_group_name=names.target_group,
+            region=region,
+            account_id=account_id,
+        )
+        approval = None
+        if customer.production:
+            approval = ApprovalTopic(
+                self,
+                "approval",
+                name=names.approval_topic,
+                key_arn=key.key.arn,
+                emails=customer.pipeline.approval_emails,
+            )
+        pipeline = DeliveryPipeline(
+            self,
+            "pipeline",
+            name=names.pipeline,
+            role_name=names.pipeline_role,
+            source=customer.pipeline,
+            artifact_bucket=artifacts.bucket,
+            key=key.key,
+            test_project=tests.project,
+            application=deployment.application,
+            deployment_group=deployment.group,
+            deployment_config_arn=deployment.config_arn,
+            approval_topic=approval.topic if approval else None,
+            approval_message=f"{customer.customer} deploy to {customer.environment}",
+        )
+
+        TerraformOutput(self, "pipeline_name", value=pipeline.pipeline.name)
+        TerraformOutput(self, "artifact_bucket", value=artifacts.bucket.bucket)
+        TerraformOutput(self, "codedeploy_application", value=deployment.application.name)
+        TerraformOutput(self, "deployment_group", value=deployment.group.deployment_group_name)
+        if approval is not None:
+            TerraformOutput(
+                self, "approval_topic_arn", value=approval.topic.arn, description="Approvers confirm their subscription"
+            )
