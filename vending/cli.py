@@ -49,6 +49,36 @@ def _priorities(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _scaffold_app(args: argparse.Namespace, settings: Settings) -> int:
+    from vending import repository_kit
+    from vending.config import HealthCheck, Instances
+
+    instances, health_check = Instances(), HealthCheck()  # the defaults: 8080, /health
+    if args.environment:
+        config = load_config(settings.customers_dir)
+        try:
+            customer = config.customer(args.environment)
+        except KeyError:
+            known = ", ".join(c.stack_name for c in config.customers)
+            print(
+                f"{args.environment}: no such environment in {settings.customers_dir} (known: {known})", file=sys.stderr
+            )
+            return 1
+        instances, health_check = customer.instances, customer.health_check
+    target = Path(args.directory)
+    try:
+        written = repository_kit.write(target, instances=instances, health_check=health_check, force=args.force)
+    except repository_kit.KitError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    print(f"{target}: application kit for port {instances.port}, health check {health_check.path}; see README.md")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m vending", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True, metavar="command")
@@ -62,6 +92,12 @@ def parser() -> argparse.ArgumentParser:
     prio.add_argument("--check", action="store_true", help="exit 1 if priorities.lock needs an update")
     prio.add_argument("--prune", action="store_true", help="drop entries of environments that are gone")
     prio.set_defaults(handler=_priorities)
+
+    kit = commands.add_parser("scaffold-app", help="write the files a customer repository needs for its pipeline")
+    kit.add_argument("directory", help="where to write them (created if missing)")
+    kit.add_argument("--environment", help="take the port and health-check path from this environment, e.g. acme-prod")
+    kit.add_argument("--force", action="store_true", help="overwrite existing files")
+    kit.set_defaults(handler=_scaffold_app)
     return root
 
 
