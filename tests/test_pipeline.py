@@ -42,14 +42,20 @@ def document(synth, stack: str, reference: str) -> dict:
     return synth.stack(stack)["data"]["aws_iam_policy_document"][match[1]]
 
 
-def role_policies(synth, stack: str) -> dict[str, list[dict]]:
-    """Role name → statements of its inline policies."""
+def inline_policies(synth, stack: str) -> dict[str, tuple[str, list[dict]]]:
+    """Role name → (address of the role's inline policy, its statements)."""
     roles = synth.resources(stack, "aws_iam_role")
-    found: dict[str, list[dict]] = {}
-    for policy in synth.resources(stack, "aws_iam_role_policy").values():
+    found = {}
+    for policy_id, policy in synth.resources(stack, "aws_iam_role_policy").items():
         role_id = re.fullmatch(r"\$\{aws_iam_role\.([^.]+)\.id\}", policy["role"])[1]
-        found.setdefault(roles[role_id]["name"], []).extend(document(synth, stack, policy["policy"])["statement"])
+        statements = document(synth, stack, policy["policy"])["statement"]
+        found[roles[role_id]["name"]] = (f"aws_iam_role_policy.{policy_id}", statements)
     return found
+
+
+def role_policies(synth, stack: str) -> dict[str, list[dict]]:
+    """Role name → the statements of its inline policy."""
+    return {role: statements for role, (_, statements) in inline_policies(synth, stack).items()}
 
 
 def stages(synth, stack: str) -> list[dict]:
@@ -322,12 +328,7 @@ def test_pipeline_role_is_scoped_to_its_own_resources(sample_synth):
 def test_permissions_exist_before_the_pipeline_and_deployment_group(sample_synth):
     """A new pipeline runs at once, and a new deployment group hooks into the ASG at once."""
     stack = "acme-dev-pipeline"
-    policies = {
-        role["name"]: f"aws_iam_role_policy.{policy_id}"
-        for policy_id, policy in sample_synth.resources(stack, "aws_iam_role_policy").items()
-        for role_id, role in sample_synth.resources(stack, "aws_iam_role").items()
-        if policy["role"] == f"${{aws_iam_role.{role_id}.id}}"
-    }
+    policies = {role: address for role, (address, _) in inline_policies(sample_synth, stack).items()}
     n = names(stack)
     assert sample_synth.one(stack, "aws_codepipeline")["depends_on"] == [policies[n.pipeline_role]]
     assert sample_synth.one(stack, "aws_codedeploy_deployment_group")["depends_on"] == [policies[n.codedeploy_role]]
