@@ -5,6 +5,8 @@ source AMI (unbaked, with a warning). Bake records are written by ``python -m ve
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,23 @@ def read_record(images_dir: Path, stack: str) -> dict | None:
     except (OSError, ValueError, KeyError) as error:
         raise ConfigError([f"{path}: unreadable bake record ({error}); bake again or delete it"]) from None
     return record
+
+
+def write_record(images_dir: Path, stack: str, record: dict) -> Path:
+    """Write atomically: a reader (or an interrupted bake) sees the old record or the new one."""
+    path = record_path(images_dir, stack)
+    images_dir.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=images_dir)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump(record, file, indent=2, sort_keys=True, ensure_ascii=False)
+            file.write("\n")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
 
 
 def choose(customer: Customer, record: dict | None) -> FleetImage:
