@@ -96,18 +96,19 @@ PlatformName = Annotated[
     Field(min_length=1, max_length=16),
     _matching(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", "lowercase letters, digits and single hyphens, starting with a letter"),
 ]
-Region = Annotated[str, _matching(r"[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d", "an AWS region like eu-west-1")]
+# The standard partition (arn:aws:…); China and GovCloud would need other ARNs throughout.
+Region = Annotated[str, _matching(r"[a-z]{2}-[a-z]+-\d", "an AWS region like eu-west-1")]
 Hostname = Annotated[str, AfterValidator(_hostname)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 Tags = Annotated[dict[str, str], AfterValidator(_tags)]
 AcmCertificateArn = Annotated[
     str,
-    _matching(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN"),
+    _matching(r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN"),
 ]
 ConnectionArn = Annotated[
     str,
     _matching(
-        r"arn:aws[a-z-]*:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}",
+        r"arn:aws:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}",
         "a CodeStar/CodeConnections connection ARN",
     ),
 ]
@@ -207,7 +208,9 @@ class Domain(Model):
 class Image(Model):
     source_ami: AmiId = Field(description="Base image Packer starts from")
     instance_type: InstanceType = Field("t3.small", description="Packer build instance type")
-    ssh_username: str = Field("ec2-user", min_length=1, max_length=32, description="Packer SSH user")
+    ssh_username: Annotated[str, _matching(r"[a-z_][a-z0-9_-]{0,31}", "a Linux user name like ec2-user")] = Field(
+        "ec2-user", description="Packer SSH user"
+    )
     ami_id: AmiId | None = Field(None, description="Pin: the fleet runs exactly this AMI")
 
 
