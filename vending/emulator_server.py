@@ -1,0 +1,61 @@
+"""moto's server, with two moto defects corrected (emulator mode only).
+
+- CodePipeline GetPipeline/ListPipelines answer with ISO-8601 strings where the AWS API (and
+  so the provider's SDK) has epoch-second numbers: the provider cannot read a pipeline back.
+- Bucket policies: moto knows none of the request's condition keys (aws:SecureTransport and
+  the like) yet applies statements that test them, so a TLS-only policy (Deny when
+  aws:SecureTransport is false) locks every caller out. Here a statement whose condition
+  moto cannot evaluate does not apply, as it would not for a caller who uses TLS.
+
+This launcher corrects both and starts the server exactly as ``moto_server`` would.
+Nothing here is used against real AWS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _patch_codepipeline_timestamps() -> None:
+    from moto.codepipeline import models
+
+    def metadata(self: Any) -> dict[str, Any]:
+        return {
+            "pipelineArn": self._arn,
+            "created": self._created.timestamp(),
+            "updated": self._updated.timestamp(),
+        }
+
+    models.CodePipeline.metadata = property(metadata)
+
+
+def _patch_conditional_statements() -> None:
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        tested = {key for test in self._statement.get("Condition", {}).values() for key in test}
+        if tested - set(incoming_condition_values or {}):
+            return PermissionResult.NEUTRAL  # a condition moto cannot evaluate: the statement does not apply
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+def main() -> None:
+    _patch_codepipeline_timestamps()
+    _patch_conditional_statements()
+    from moto.server import main as serve
+
+    serve()
+
+
+if __name__ == "__main__":
+    main()
