@@ -27,7 +27,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
 TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name registry.terraform.io 2>/dev/null | head -n1 | xargs -r dirname)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup synth validate bake test lint clean
+.PHONY: help setup synth validate bake demo demo-down test lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,11 +67,17 @@ bake: setup ## bake an environment's AMI with Packer and record it: make bake EN
 	@test -n "$(ENV)" || { echo "usage: make bake ENV=<customer>-<env> [BUILD=<number>]" >&2; exit 2; }
 	$(PY) -m vending bake $(ENV) $(if $(BUILD),--build-number $(BUILD))
 
+demo: setup ## the whole flow on a local AWS emulator: bake, cdktf deploy, outputs, re-plan
+	$(PY) -m vending demo
+
+demo-down: ## stop the demo's emulator and remove .demo/
+	$(PY) -m vending demo --down
+
 test: setup ## run the test suite (real terraform, packer and moto)
 	$(PY) -m pytest
 
 lint: setup ## ruff
 	$(VENV)/bin/ruff check .
 
-clean: ## remove generated output (not the installed tools)
+clean: demo-down ## remove generated output (not the installed tools)
 	rm -rf cdktf.out .cdktf.out.* .pytest_cache .hypothesis

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,6 +122,64 @@ def _build_number(text: str) -> int:
     return int(text)
 
 
+EMULATOR_STATE = Path(".cache/emulator/emulator.json")
+DEMO_DIR = Path(".demo")
+
+
+def _local(args: argparse.Namespace, settings: Settings) -> int:
+    from vending import local
+
+    if args.action == "up":
+        emulator, started = local.up(EMULATOR_STATE)
+        print(
+            f"emulator {'started' if started else 'already running'}: {emulator.url} (pid {emulator.pid})",
+            file=sys.stderr,
+        )
+        for name, value in emulator.environment(os.environ.get("AWS_REGION", "eu-west-1")).items():
+            print(f"export {name}={shlex.quote(value)}")
+        return 0
+    if args.action == "down":
+        stopped = local.down(EMULATOR_STATE)
+        print(f"emulator stopped (pid {stopped.pid})" if stopped else "no emulator was running", file=sys.stderr)
+        return 0
+    emulator = local.running(EMULATOR_STATE)
+    print(f"emulator running: {emulator.url} (pid {emulator.pid})" if emulator else "emulator not running")
+    return 0 if emulator else 3
+
+
+def _bootstrap(args: argparse.Namespace, settings: Settings) -> int:
+    import boto3
+
+    from vending.bootstrap import BootstrapError, bootstrap
+
+    config = load_config(settings.customers_dir)
+    try:
+        steps = bootstrap(config.platform, boto3.session.Session())
+    except BootstrapError as error:
+        print(f"bootstrap: {error}", file=sys.stderr)
+        return 1
+    for what, changed in steps:
+        print(f"{'changed ' if changed else 'ok      '} {what}")
+    changes = sum(changed for _, changed in steps)
+    print(f"state backend ready: {changes} change(s)" if changes else "state backend ready: nothing to change")
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from vending import demo, local
+
+    if args.down:
+        stopped = local.down(DEMO_DIR / "emulator.json")
+        shutil.rmtree(DEMO_DIR, ignore_errors=True)
+        print(
+            f"demo emulator stopped (pid {stopped.pid}); {DEMO_DIR} removed"
+            if stopped
+            else f"no demo emulator was running; {DEMO_DIR} removed"
+        )
+        return 0
+    return demo.run(DEMO_DIR)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m vending", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True, metavar="command")
@@ -150,6 +209,17 @@ def parser() -> argparse.ArgumentParser:
         help="part of the AMI and instance names (default: the UTC time, YYYYMMDDhhmmss)",
     )
     bake.set_defaults(handler=_bake)
+
+    emulator = commands.add_parser("local", help="the local AWS emulator (moto on 127.0.0.1)")
+    emulator.add_argument("action", choices=["up", "down", "status"])
+    emulator.set_defaults(handler=_local)
+
+    boot = commands.add_parser("bootstrap", help="create or check the state bucket (and lock table)")
+    boot.set_defaults(handler=_bootstrap)
+
+    demo = commands.add_parser("demo", help="the whole flow against the local emulator")
+    demo.add_argument("--down", action="store_true", help="stop the demo's emulator and remove .demo/")
+    demo.set_defaults(handler=_demo)
     return root
 
 
