@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from vending import images, priorities
+from vending import images, lazy_provider, priorities
 from vending.config import Config, ConfigError, load_config
 from vending.settings import Settings
 
@@ -70,6 +70,7 @@ def prepare(settings: Settings) -> Prepared:
 
 def build(prepared: Prepared, outdir: Path):
     """Construct the selected stacks in a cdktf App (imports cdktf only now: it is slow)."""
+    lazy_provider.install()  # before anything imports the provider bindings whole
     from cdktf import App
 
     from vending.stacks.environment import EnvironmentStack
