@@ -121,3 +121,20 @@ def test_a_subset_synth_leaves_the_other_stacks_output_alone(samples_dir, tmp_pa
     assert out.stack_names() == ["acme-dev"]
     assert (outdir / "stacks" / "globex-prod" / "cdk.tf.json").read_text() == "{}"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_vending_stacks_imports_only_what_the_named_stacks_need(samples_dir, tmp_path):
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from vending.app import synthesize; from vending.settings import Settings\n"
+        f"synthesize(Settings(customers_dir=Path({str(samples_dir)!r}), outdir=Path({str(tmp_path / 'out')!r}),"
+        " stacks=('acme-prod',)), log=lambda line: None)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('vending.stacks.')))\n"
+        "print('cdktf_cdktf_provider_aws.codepipeline' in sys.modules, 'cdktf_cdktf_provider_aws.lb' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "['vending.stacks.base', 'vending.stacks.environment']",
+        "False True",
+    ]

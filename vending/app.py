@@ -69,20 +69,21 @@ def prepare(settings: Settings) -> Prepared:
 
 
 def build(prepared: Prepared, outdir: Path):
-    """Construct the selected stacks in a cdktf App (imports cdktf only now: it is slow)."""
-    lazy_provider.install()  # before anything imports the provider bindings whole
+    """Construct the selected stacks in a cdktf App. cdktf, the provider bindings and each kind of
+    stack are imported only now, and only when selected: imports are most of a small synth's time."""
+    lazy_provider.install()
     from cdktf import App
-
-    from vending.stacks.environment import EnvironmentStack
-    from vending.stacks.pipeline import PipelineStack
-    from vending.stacks.shared_alb import SharedAlbStack
 
     config, endpoint = prepared.config, prepared.settings.endpoint_url
     app = App(outdir=str(outdir), stack_traces=False)
     if SHARED_ALB in prepared.stacks:
+        from vending.stacks.shared_alb import SharedAlbStack
+
         SharedAlbStack(app, platform=config.platform, endpoint_url=endpoint)
     for customer in config.customers:
         if customer.stack_name in prepared.stacks:
+            from vending.stacks.environment import EnvironmentStack
+
             EnvironmentStack(
                 app,
                 platform=config.platform,
@@ -92,6 +93,8 @@ def build(prepared: Prepared, outdir: Path):
                 endpoint_url=endpoint,
             )
         if customer.names(config.platform).pipeline_stack in prepared.stacks:
+            from vending.stacks.pipeline import PipelineStack
+
             PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
     return app
 
