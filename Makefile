@@ -57,7 +57,7 @@ node_modules/.installed: package-lock.json
 	packer version | head -n1 > $@
 
 synth: setup ## synthesize every stack into cdktf.out and terraform-validate them
-	$(PY) main.py
+	$(PY) -O main.py
 	$(PY) -m vending validate
 
 validate: setup ## terraform validate what is in cdktf.out

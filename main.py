@@ -2,13 +2,23 @@
 
 Knobs (environment): VENDING_CUSTOMERS_DIR, CDKTF_OUTDIR, VENDING_STACKS, VENDING_IMAGES_DIR,
 AWS_ENDPOINT_URL. See README.md.
+
+``python -O main.py`` (cdktf.json, ``make synth``) is the fast path: without the provider
+bindings' runtime type checks, which the test suite keeps on.
 """
 
 import os
 import sys
+from pathlib import Path
 
-from vending.config import ConfigError
-from vending.settings import Settings
+if not __debug__:
+    # Bytecode compiled for -O is cached outside the shared virtualenv, even where
+    # PYTHONDONTWRITEBYTECODE is set: compiling the bindings anew takes seconds on every run.
+    sys.pycache_prefix = sys.pycache_prefix or str(Path(__file__).resolve().parent / ".cache" / "pycache")
+    sys.dont_write_bytecode = False
+
+from vending.config import ConfigError  # noqa: E402
+from vending.settings import Settings  # noqa: E402
 
 
 def main() -> int:

@@ -1,0 +1,46 @@
+"""The fast path (``python -O main.py``, as cdktf.json and ``make synth`` run it: no runtime type
+checks in the bindings) and a plain cdktf synth (the provider package imported whole, type checks
+on) write exactly what the test suite's checked path writes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def run_main(python_args: list[str], customers: Path, outdir: Path, **env: str) -> None:
+    result = subprocess.run(
+        [sys.executable, *python_args],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "VENDING_CUSTOMERS_DIR": str(customers),
+            "VENDING_IMAGES_DIR": str(outdir.parent / "no-images"),
+            "CDKTF_OUTDIR": str(outdir),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_fast_path_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
+    run_main(["-O", "main.py"], samples_dir, tmp_path / "cdktf.out")
+    assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
+
+
+def test_plain_cdktf_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
+    plain = "import cdktf_cdktf_provider_aws, runpy; runpy.run_path('main.py', run_name='__main__')"
+    # PYTHONDONTWRITEBYTECODE: read the virtualenv's bytecode, never write there.
+    run_main(["-c", plain], samples_dir, tmp_path / "cdktf.out", PYTHONDONTWRITEBYTECODE="1")
+    assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
