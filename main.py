@@ -1,7 +1,7 @@
 """cdktf entry point: load and validate the configuration, build the stacks, synthesize.
 
-Knobs (environment): VENDING_CUSTOMERS_DIR, CDKTF_OUTDIR, VENDING_STACKS, VENDING_IMAGES_DIR,
-AWS_ENDPOINT_URL. See README.md.
+Knobs (environment): VENDING_CUSTOMERS_DIR, CDKTF_OUTDIR, VENDING_STACKS, VENDING_WORKERS,
+VENDING_IMAGES_DIR, AWS_ENDPOINT_URL. See README.md.
 
 ``python -O main.py`` (cdktf.json, ``make synth``) is the fast path: without the provider
 bindings' runtime type checks, which the test suite keeps on.
@@ -26,9 +26,13 @@ def main() -> int:
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
     from vending.app import synthesize
+    from vending.parallel import WorkerError
 
     try:
         prepared = synthesize(Settings.from_environ(os.environ))
+    except WorkerError as error:
+        print(f"synth stopped: {error}; nothing was written", file=sys.stderr)
+        return 1
     except ConfigError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

@@ -11,10 +11,10 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from vending import images, lazy_provider, priorities
+from vending import images, lazy_provider, parallel, priorities
 from vending.config import Config, ConfigError, load_config
 from vending.settings import Settings
 
@@ -99,6 +99,16 @@ def build(prepared: Prepared, outdir: Path):
     return app
 
 
+def _synth(prepared: Prepared, outdir: Path) -> None:
+    """Synthesize the selected stacks into ``outdir``: in this process, or spread over
+    ``settings.workers`` processes when there are enough stacks to be worth it."""
+    shares = parallel.split(prepared.stacks, prepared.settings.workers)
+    if len(shares) == 1:
+        build(prepared, outdir).synth()
+    else:
+        parallel.synth(shares, outdir, lambda share, part: build(replace(prepared, stacks=share), part).synth())
+
+
 def _install(staging: Path, outdir: Path) -> None:
     """Move the new stack directories and manifest into ``outdir``, each directory replaced
     whole. Directories of stacks not synthesized this time stay: with VENDING_STACKS the other
@@ -127,7 +137,7 @@ def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: pri
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
     try:
-        build(prepared, staging).synth()
+        _synth(prepared, staging)
         _install(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

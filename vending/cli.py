@@ -225,9 +225,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = Settings.from_environ(os.environ)
     try:
-        return args.handler(args, settings)
+        return args.handler(args, Settings.from_environ(os.environ))
     except ConfigError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ class Settings:
     images_dir: Path = Path("images")
     stacks: tuple[str, ...] | None = None  # None: every stack
     endpoint_url: str | None = None  # an AWS emulator (AWS_ENDPOINT_URL); None: real AWS
+    workers: int = 1  # synth processes (VENDING_WORKERS; from the environment: one per core)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -24,4 +26,15 @@ class Settings:
             images_dir=Path(environ.get("VENDING_IMAGES_DIR") or "images"),
             stacks=tuple(s.strip() for s in stacks.split(",") if s.strip()) if stacks else None,
             endpoint_url=environ.get("AWS_ENDPOINT_URL") or None,
+            workers=_workers(environ.get("VENDING_WORKERS", "")),
         )
+
+
+def _workers(text: str) -> int:
+    if not text.strip():
+        return len(os.sched_getaffinity(0))  # the cores this process may run on
+    if not text.strip().isdigit() or int(text) < 1:
+        from vending.config import ConfigError
+
+        raise ConfigError([f"VENDING_WORKERS: must be a whole number ≥ 1 (got {text!r})"])
+    return int(text)

@@ -1,0 +1,108 @@
+"""Bulk synth over worker processes: shares, the merged output (the same bytes as one process
+writes), and a failing worker (nothing written, no lock update)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_fast_path import tree
+from tests.test_main import tree_digest
+from vending import parallel, priorities
+from vending.config import ConfigError
+from vending.settings import Settings
+
+# main.py with a share for every stack or two (the samples are too few to be split otherwise),
+# and with `fail` set, a worker that fails.
+MAIN_IN_SHARES = """
+import runpy, sys
+from vending import app, parallel
+parallel.MIN_STACKS_PER_WORKER = 1
+build = app.build
+def failing(prepared, outdir):
+    if sys.argv[1] in prepared.stacks:
+        raise RuntimeError("boom")
+    return build(prepared, outdir)
+if len(sys.argv) > 1:
+    app.build = failing
+runpy.run_path("main.py", run_name="__main__")
+"""
+
+
+def run_in_shares(customers: Path, outdir: Path, *fail: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "VENDING_CUSTOMERS_DIR": str(customers),
+        "VENDING_IMAGES_DIR": str(outdir.parent / "no-images"),
+        "CDKTF_OUTDIR": str(outdir),
+        "VENDING_WORKERS": "3",
+    }
+    command = [sys.executable, "-O", "-c", MAIN_IN_SHARES, *fail]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def without_jsii(monkeypatch):
+    monkeypatch.delitem(sys.modules, "jsii", raising=False)
+
+
+def test_stacks_are_split_in_contiguous_near_equal_shares(without_jsii):
+    stacks = [f"s{i}" for i in range(21)]
+    assert parallel.split(stacks, 2) == [tuple(stacks[:11]), tuple(stacks[11:])]
+    assert [len(share) for share in parallel.split(stacks, 4)] == [11, 10]  # a worker needs 8 stacks or more
+    assert parallel.split(stacks[:15], 2) == [tuple(stacks[:15])]  # too few for two workers
+    assert parallel.split(stacks, 1) == [tuple(stacks)]
+
+
+def test_one_share_when_jsii_is_loaded_here(monkeypatch):
+    monkeypatch.setitem(sys.modules, "jsii", sys)
+    assert parallel.split([f"s{i}" for i in range(100)], 2) == [tuple(f"s{i}" for i in range(100))]
+
+
+def test_workers_default_to_one_per_core_and_must_be_positive():
+    assert Settings.from_environ({}).workers == len(os.sched_getaffinity(0))
+    assert Settings.from_environ({"VENDING_WORKERS": "3"}).workers == 3
+    for bad in ("0", "two", "-1"):
+        with pytest.raises(ConfigError) as error:
+            Settings.from_environ({"VENDING_WORKERS": bad})
+        assert error.value.problems == [f"VENDING_WORKERS: must be a whole number ≥ 1 (got {bad!r})"]
+
+
+def test_the_manifest_is_written_the_way_cdktf_writes_it(sample_synth):
+    text = (sample_synth.outdir / "manifest.json").read_text()
+    assert parallel.stable_json(json.loads(text)) == text
+
+
+def test_synth_in_shares_writes_the_same_bytes_and_the_lock_once(sample_synth, samples_dir, tmp_path):
+    customers = tmp_path / "customers"
+    shutil.copytree(samples_dir, customers)
+    (customers / priorities.LOCK_FILE).unlink()  # the parent allocates and writes it again
+    result = run_in_shares(customers, tmp_path / "cdktf.out")
+    assert result.returncode == 0, result.stderr
+    assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
+    assert priorities.read_lock(customers) == priorities.read_lock(samples_dir)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out", "customers"]
+
+
+def test_a_failing_worker_stops_synth_and_changes_nothing(config_dir, tmp_path):
+    for name in ("acme", "globex", "initech"):
+        config_dir.customer(name, "dev")
+    outdir = tmp_path / "cdktf.out"
+    (outdir / "stacks" / "acme-dev").mkdir(parents=True)
+    (outdir / "manifest.json").write_text('{"previous": true}')
+    before = tree_digest(outdir)
+    result = run_in_shares(config_dir.path, outdir, "globex-dev")
+    assert result.returncode == 1
+    assert "RuntimeError: boom" in result.stderr
+    stopped = "synth stopped: synth failed in 1 of 3 worker process(es); nothing was written"
+    assert result.stderr.splitlines()[-1] == stopped
+    assert tree_digest(outdir) == before
+    assert not (config_dir.path / priorities.LOCK_FILE).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out", "customers"]

@@ -1,0 +1,120 @@
+"""Bulk synth on every core: each worker process synthesizes a share of the stacks into a
+directory of its own, and the parent merges the shares into one output with one manifest,
+byte for byte what a single process writes.
+
+Workers are forked after the configuration is validated and before cdktf is imported: each
+starts its own jsii kernel and inherits everything else (settings, configuration, priorities).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+# A worker pays a jsii kernel's start-up (a second or two of CPU): below this many stacks per
+# worker, one process is as fast.
+MIN_STACKS_PER_WORKER = 8
+
+Share = tuple[str, ...]  # stack names
+SynthShare = Callable[[Share, Path], None]  # synthesizes a share into a directory
+
+
+class WorkerError(RuntimeError):
+    """A worker failed; it has printed its traceback."""
+
+
+def split(stacks: Sequence[str], workers: int) -> list[Share]:
+    """Split ``stacks`` into contiguous, near-equal shares, one per worker worth starting.
+
+    One share when this process runs a jsii kernel already: a forked child would share its pipe.
+    """
+    count = 1 if "jsii" in sys.modules else max(1, min(workers, len(stacks) // MIN_STACKS_PER_WORKER))
+    size, extra = divmod(len(stacks), count)
+    shares, start = [], 0
+    for index in range(count):
+        end = start + size + (index < extra)
+        shares.append(tuple(stacks[start:end]))
+        start = end
+    return shares
+
+
+def synth(shares: Sequence[Share], outdir: Path, synth_share: SynthShare) -> None:
+    """Run ``synth_share(share, directory)`` for each share in a forked worker, then merge."""
+    parts = [outdir / f"share-{index}" for index in range(len(shares))]
+    sys.stdout.flush()
+    sys.stderr.flush()  # or the children would write what is buffered again
+    running: list[int] = []
+    try:
+        for share, part in zip(shares, parts, strict=True):
+            pid = os.fork()
+            if pid == 0:
+                _work(synth_share, share, part)
+            running.append(pid)
+        failed = 0
+        while running:
+            _, status = os.waitpid(running[0], 0)
+            running.pop(0)
+            failed += os.waitstatus_to_exitcode(status) != 0
+    finally:
+        for pid in running:  # interrupted: stop the remaining workers
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+    if failed:
+        raise WorkerError(f"synth failed in {failed} of {len(shares)} worker process(es)")
+    merge(parts, outdir)
+
+
+def _work(synth_share: SynthShare, share: Share, part: Path) -> None:
+    code = 1
+    try:
+        synth_share(share, part)
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        exit_now(code)
+
+
+def exit_now(code: int) -> None:
+    """End the process: run the exit handlers (jsii stops Node and removes its temporary files),
+    but skip the interpreter's teardown, which frees every object one by one (slow after a synth)."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def merge(parts: Sequence[Path], outdir: Path) -> None:
+    """Move the shares' stack directories into ``outdir`` and write the one manifest."""
+    stacks: dict = {}
+    version = None
+    (outdir / "stacks").mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        manifest = json.loads((part / "manifest.json").read_text(encoding="utf-8"))
+        version = manifest["version"]
+        stacks.update(manifest["stacks"])
+        for directory in sorted((part / "stacks").iterdir()):
+            directory.rename(outdir / "stacks" / directory.name)
+        shutil.rmtree(part)
+    (outdir / "manifest.json").write_text(stable_json({"stacks": stacks, "version": version}), encoding="utf-8")
+
+
+def stable_json(value: object, indent: str = "") -> str:
+    """JSON the way cdktf writes its manifest (json-stable-stringify, two spaces): keys sorted,
+    and empty lists and objects broken over two lines as well."""
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{json.dumps(key, ensure_ascii=False)}: {stable_json(value[key], inner)}" for key in sorted(value)]
+        brackets = "{}"
+    elif isinstance(value, list):
+        items, brackets = [stable_json(item, inner) for item in value], "[]"
+    else:
+        return json.dumps(value, ensure_ascii=False)
+    return brackets[0] + ",".join(f"\n{inner}{item}" for item in items) + f"\n{indent}{brackets[1]}"
