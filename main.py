@@ -43,4 +43,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vending.parallel import exit_now
+
+    exit_now(main())
