@@ -27,7 +27,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
 TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name registry.terraform.io 2>/dev/null | head -n1 | xargs -r dirname)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup synth validate bake demo demo-down test lint clean
+.PHONY: help setup synth validate deploy bake demo demo-down test lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,6 +62,10 @@ synth: setup ## synthesize every stack into cdktf.out and terraform-validate the
 
 validate: setup ## terraform validate what is in cdktf.out
 	$(PY) -m vending validate
+
+deploy: setup ## cdktf deploy named stacks, building only those: make deploy STACK="acme-prod acme-prod-pipeline"
+	@test -n "$(STACK)" || { echo 'usage: make deploy STACK="<stack> [<stack> …]"' >&2; exit 2; }
+	$(PY) -m vending deploy $(STACK)
 
 bake: setup ## bake an environment's AMI with Packer and record it: make bake ENV=acme-prod [BUILD=42]
 	@test -n "$(ENV)" || { echo "usage: make bake ENV=<customer>-<env> [BUILD=<number>]" >&2; exit 2; }

@@ -138,3 +138,28 @@ def test_vending_stacks_imports_only_what_the_named_stacks_need(samples_dir, tmp
         "['vending.stacks.base', 'vending.stacks.environment']",
         "False True",
     ]
+
+
+def test_deploy_runs_cdktf_deploy_building_only_the_named_stacks(samples_dir, monkeypatch):
+    from vending import cli
+
+    ran = []
+    monkeypatch.setenv("VENDING_CUSTOMERS_DIR", str(samples_dir))
+    monkeypatch.setattr(os, "execvpe", lambda file, args, env: ran.append((file, args, env["VENDING_STACKS"])))
+    cli.main(["deploy", "acme-prod", "acme-prod-pipeline", "--auto-approve"])
+    assert ran == [
+        (
+            "npx",
+            ["npx", "--no-install", "cdktf", "deploy", "acme-prod", "acme-prod-pipeline", "--auto-approve"],
+            "acme-prod,acme-prod-pipeline",
+        )
+    ]
+
+
+def test_deploy_of_an_unknown_stack_stops_before_cdktf(samples_dir, monkeypatch, capsys):
+    from vending import cli
+
+    monkeypatch.setenv("VENDING_CUSTOMERS_DIR", str(samples_dir))
+    monkeypatch.setattr(os, "execvpe", lambda *args: pytest.fail("cdktf was run"))
+    assert cli.main(["deploy", "acme-qa"]) == 1
+    assert capsys.readouterr().err.startswith("VENDING_STACKS: unknown stack 'acme-qa' (known: shared-alb, acme-dev")

@@ -165,6 +165,21 @@ def _bootstrap(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _deploy(args: argparse.Namespace, settings: Settings) -> int:
+    """``cdktf deploy`` of the named stacks, with VENDING_STACKS set so that synth builds only them."""
+    from dataclasses import replace
+
+    from vending.app import prepare
+
+    prepare(replace(settings, stacks=tuple(args.stacks)))  # unknown stacks and bad config stop here
+    command = ["npx", "--no-install", "cdktf", "deploy", *args.stacks]
+    if args.auto_approve:
+        command.append("--auto-approve")
+    sys.stdout.flush()
+    os.execvpe(command[0], command, {**os.environ, "VENDING_STACKS": ",".join(args.stacks)})
+    return 0  # not reached: cdktf takes over this process
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from vending import demo, local
 
@@ -216,6 +231,11 @@ def parser() -> argparse.ArgumentParser:
 
     boot = commands.add_parser("bootstrap", help="create or check the state bucket (and lock table)")
     boot.set_defaults(handler=_bootstrap)
+
+    deploy = commands.add_parser("deploy", help="cdktf deploy the named stacks, building only those")
+    deploy.add_argument("stacks", nargs="+", metavar="stack", help="e.g. acme-prod acme-prod-pipeline")
+    deploy.add_argument("--auto-approve", action="store_true", help="passed to cdktf deploy")
+    deploy.set_defaults(handler=_deploy)
 
     demo = commands.add_parser("demo", help="the whole flow against the local emulator")
     demo.add_argument("--down", action="store_true", help="stop the demo's emulator and remove .demo/")
