@@ -27,7 +27,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
 TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name registry.terraform.io 2>/dev/null | head -n1 | xargs -r dirname)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup synth validate deploy bake demo demo-down test lint clean
+.PHONY: help setup synth validate deploy bake demo demo-down test bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ demo-down: ## stop the demo's emulator and remove .demo/
 
 test: setup ## run the test suite (real terraform, packer and moto)
 	$(PY) -m pytest
+
+bench: setup ## synth benchmark, plain cdktf vs Vending, into bench/REPORT.md: make bench [SIZES=1,10] [REPEAT=3]
+	$(PY) bench/bench.py $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEAT),--repeat $(REPEAT))
 
 lint: setup ## ruff
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,292 @@
+"""``make bench``: synthesize N generated customer environments with Vending's fast path and with a
+plain-cdktf baseline, side by side, and write a report (REPORT.md and report.json).
+
+For each N (1, 10, 100, 500), N environments are generated from a template customer (copies of
+customers/acme-prod.yaml under other names) in a temporary directory. N = 1 synthesizes that
+environment's stack alone (VENDING_STACKS, as ``cdktf deploy acme-prod`` does); larger N every
+stack. Each repetition runs both variants, one after the other, each in a fresh process tree:
+
+- plain: the app as plain cdktf runs it: the provider package imported whole, the bindings'
+  runtime type checks on, one process (bench/driver.py --plain, VENDING_WORKERS=1);
+- fast: what ``make synth`` and cdktf.json run (python -O main.py, one worker per core).
+
+Per run: wall time, split at the moments the last synth process finished its imports
+(start-up), constructed its stacks (construct), and the rest (synth: writing, merging, exit);
+peak memory of the whole process tree (Python and Node; the sum of resident set sizes, sampled
+from /proc); output size; and a digest of the output, which must be the same for both variants.
+Medians over the repetitions. The machine may be shared: each run also records how many cores
+the rest of the machine kept busy meanwhile, and the report gives the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DRIVER = ROOT / "bench" / "driver.py"
+TEMPLATE = ROOT / "customers" / "acme-prod.yaml"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
+SAMPLE_SECONDS = 0.02
+VARIANTS = ("plain", "fast")
+PHASES = ("wall", "startup", "construct", "synth")
+TARGETS = {  # issue 8, on a 2-core machine
+    1: {"wall": 2.0, "speedup": 5.0},
+    500: {"wall": 15.0, "speedup": 2.5, "peak_mb": 1536},
+}
+
+
+def generate(directory: Path, count: int) -> list[str]:
+    """``count`` environments like the template, named <customer>001… ; returns their stacks."""
+    directory.mkdir(parents=True)
+    shutil.copy(ROOT / "customers" / "platform.yaml", directory)
+    text = TEMPLATE.read_text(encoding="utf-8")
+    customer = re.search(r"^customer: (\S+)", text, re.M)[1]
+    environment = re.search(r"^environment: (\S+)", text, re.M)[1]
+    stacks = []
+    for index in range(1, count + 1):
+        name = f"{customer}{index:03d}"
+        # Every mention (domain, repository, tags, emails) gets the new name: all stay unique.
+        (directory / f"{name}-{environment}.yaml").write_text(re.sub(rf"\b{customer}\b", name, text), encoding="utf-8")
+        stacks.append(f"{name}-{environment}")
+    return stacks
+
+
+def sample_tree(root: int, cpu: dict[int, float]) -> int:
+    """Resident bytes of ``root`` and all its descendants; records each one's CPU seconds in ``cpu``."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+            for task in os.listdir(f"/proc/{pid}/task"):
+                pending += [int(child) for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it has just exited
+    return total
+
+
+def busy_cpu_seconds() -> float:
+    """CPU time spent by everything on the machine so far (all cores, idle and I/O wait excluded)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / TICKS
+
+
+def output_digest(outdir: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    for path in sorted(outdir.rglob("*")):
+        digest.update(str(path.relative_to(outdir)).encode())
+        if path.is_file():
+            data = path.read_bytes()
+            digest.update(data)
+            size += len(data)
+    return digest.hexdigest(), size
+
+
+def run(variant: str, customers: Path, stacks: list[str] | None, work: Path) -> dict:
+    """One synth in a fresh process tree; its timings, peak memory and output."""
+    outdir, marks, log = work / "cdktf.out", work / "marks", work / f"{variant}.log"
+    shutil.rmtree(outdir, ignore_errors=True)
+    marks.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "CHECKPOINT_DISABLE": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+        "VENDING_CUSTOMERS_DIR": str(customers),
+        "VENDING_IMAGES_DIR": str(work / "images"),
+        "CDKTF_OUTDIR": str(outdir),
+        "BENCH_MARKS": str(marks),
+    }
+    env.pop("VENDING_STACKS", None)
+    if stacks:
+        env["VENDING_STACKS"] = ",".join(stacks)
+    if variant == "plain":
+        command = [sys.executable, str(DRIVER), "--plain"]
+        env["VENDING_WORKERS"] = "1"
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # read the virtualenv's bytecode, never write there
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    else:
+        command = [sys.executable, "-O", str(DRIVER)]
+        env.pop("VENDING_WORKERS", None)
+    cpu: dict[int, float] = {}
+    with open(log, "w") as stderr:
+        busy, start = busy_cpu_seconds(), time.time()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, sample_tree(process.pid, cpu))
+            time.sleep(SAMPLE_SECONDS)
+        wall = time.time() - start
+        busy = busy_cpu_seconds() - busy
+    if process.returncode != 0:
+        sys.exit(f"{variant} synth failed (exit {process.returncode}):\n{log.read_text()[-3000:]}")
+    events: dict[str, float] = {}
+    for line in marks.read_text().splitlines():
+        _, event, at = line.split()
+        events[event] = max(events.get(event, 0.0), float(at) - start)  # the last process to get there
+    digest, size = output_digest(outdir)
+    return {
+        "wall": wall,
+        "startup": events["ready"],
+        "construct": events["constructed"] - events["ready"],
+        "synth": wall - events["constructed"],
+        "peak_mb": peak / 2**20,
+        "output_bytes": size,
+        "stacks": len(json.loads((outdir / "manifest.json").read_text())["stacks"]),
+        "digest": digest,
+        # What the rest of the machine used meanwhile, in cores (the benchmark's own sampling included).
+        "others_cores": max(0.0, busy - sum(cpu.values())) / wall,
+    }
+
+
+def median(runs: list[dict]) -> dict:
+    return {key: statistics.median(r[key] for r in runs) for key in (*PHASES, "peak_mb")}
+
+
+def measure(sizes: list[int], repeat: int, warm_up: bool, say) -> list[dict]:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="vending-bench-") as temp:
+        temp = Path(temp)
+        if warm_up:  # compile -O bytecode, fill the jsii package cache; not measured
+            say("warming up")
+            stacks = generate(temp / "warm-up", 1)
+            for variant in VARIANTS:
+                run(variant, temp / "warm-up", stacks, temp)
+        for count in sizes:
+            customers = temp / f"customers-{count}"
+            stacks = generate(customers, count)
+            runs: dict[str, list[dict]] = {variant: [] for variant in VARIANTS}
+            for repetition in range(repeat):
+                for variant in VARIANTS:
+                    result = run(variant, customers, stacks if count == 1 else None, temp)
+                    runs[variant].append(result)
+                    say(
+                        f"{count:>4} customer(s) {variant:<5} #{repetition + 1}: {result['wall']:6.2f} s, "
+                        f"{result['peak_mb']:5.0f} MB, others busy {result['others_cores']:.2f} cores"
+                    )
+            medians = {variant: median(runs[variant]) for variant in VARIANTS}
+            results.append(
+                {
+                    "customers": count,
+                    "stacks": runs["fast"][0]["stacks"],
+                    "output_bytes": runs["fast"][0]["output_bytes"],
+                    "identical": len({r["digest"] for variant in VARIANTS for r in runs[variant]}) == 1,
+                    "speedup": medians["plain"]["wall"] / medians["fast"]["wall"],
+                    "median": medians,
+                    "runs": runs,
+                    "others_cores": statistics.median(r["others_cores"] for v in VARIANTS for r in runs[v]),
+                }
+            )
+    return results
+
+
+def targets(results: list[dict]) -> list[dict]:
+    checks = []
+    for result in results:
+        wanted = TARGETS.get(result["customers"], {})
+        fast = result["median"]["fast"]
+        measured = {"wall": fast["wall"], "speedup": result["speedup"], "peak_mb": fast["peak_mb"]}
+        for key, limit in wanted.items():
+            met = measured[key] >= limit if key == "speedup" else measured[key] <= limit
+            checks.append(
+                {"customers": result["customers"], "what": key, "target": limit, "measured": measured[key], "met": met}
+            )
+    return checks
+
+
+def versions() -> dict[str, str]:
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    packages = ("cdktf", "cdktf-cdktf-provider-aws", "constructs", "jsii")
+    return {"python": platform.python_version(), "node": node, **{p: metadata.version(p) for p in packages}}
+
+
+def markdown(report: dict) -> str:
+    def load(averages: list[float]) -> str:
+        return " / ".join(f"{a:.2f}" for a in averages)
+
+    def cell(m: dict) -> str:
+        phases = " / ".join(f"{m[phase]:.2f}" for phase in PHASES[1:])
+        return f"{m['wall']:.2f} s ({phases}), {m['peak_mb']:.0f} MB"
+
+    lines = [
+        "# Synth benchmark",
+        "",
+        f"`make bench` on {report['machine']['cores']} cores ({report['machine']['processor']}), "
+        f"{report['started']}; medians of {report['repeat']} run(s) per cell. Load average (1, 5, 15 min): "
+        f"{load(report['load_average']['before'])} before, {load(report['load_average']['after'])} after.",
+        "",
+        "Each cell: wall time (start-up / construct / synth), and peak memory of all Python and Node processes "
+        "together (sum of resident sets). *plain cdktf*: the provider package imported whole, type checks on, "
+        "one process. *Vending*: `python -O main.py` with the lazy provider import and one worker per core.",
+        "",
+        "| customers | stacks | plain cdktf | Vending | speed-up | output | identical | others busy |",
+        "|---:|---:|---|---|---:|---:|:-:|---:|",
+    ]
+    for r in report["results"]:
+        lines.append(
+            f"| {r['customers']} | {r['stacks']} | {cell(r['median']['plain'])} | {cell(r['median']['fast'])} | "
+            f"{r['speedup']:.1f}× | {r['output_bytes'] / 1024:,.0f} KiB | {'yes' if r['identical'] else '**no**'} | "
+            f"{r['others_cores']:.2f} cores |"
+        )
+    lines += ["", "Targets (issue 8):", ""]
+    for check in report["targets"]:
+        unit = {"wall": " s", "speedup": "×", "peak_mb": " MB"}[check["what"]]
+        relation = "≥" if check["what"] == "speedup" else "≤"
+        lines.append(
+            f"- {check['customers']} customer(s), {check['what']} {relation} {check['target']}{unit}: "
+            f"{check['measured']:.2f}{unit} — {'met' if check['met'] else '**not met**'}"
+        )
+    lines += ["", f"Versions: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,10,100,500", help="customer counts (default: 1,10,100,500)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per variant and size (default: 3)")
+    parser.add_argument("--out", default=str(ROOT / "bench"), help="where REPORT.md and report.json go")
+    parser.add_argument("--quick", action="store_true", help="1 customer, 1 run, no warm-up (the test suite's check)")
+    args = parser.parse_args(argv)
+    sizes = [1] if args.quick else [int(size) for size in args.sizes.split(",")]
+    repeat = 1 if args.quick else args.repeat
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    started, load_before = time.strftime("%Y-%m-%d %H:%M %Z"), os.getloadavg()
+    results = measure(sizes, repeat, warm_up=not args.quick, say=say)
+    report = {
+        "started": started,
+        "machine": {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine()},
+        "repeat": repeat,
+        "load_average": {"before": load_before, "after": os.getloadavg()},
+        "versions": versions(),
+        "results": results,
+        "targets": targets(results),
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (out / "REPORT.md").write_text(markdown(report), encoding="utf-8")
+    say(f"{out / 'REPORT.md'}: written")
+    return 0 if all(r["identical"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""The benchmark (bench/bench.py) runs: its quick mode, one customer, both variants, once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def test_the_benchmark_runs_at_one_customer(tmp_path):
+    command = [sys.executable, "bench/bench.py", "--quick", "--out", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    (size,) = json.loads((tmp_path / "report.json").read_text())["results"]
+    assert (size["customers"], size["stacks"], size["identical"]) == (1, 1, True)
+    assert sorted(size["median"]) == ["fast", "plain"]
+    assert all(size["median"][variant]["wall"] > 0 for variant in ("fast", "plain"))
+    assert "| 1 | 1 |" in (tmp_path / "REPORT.md").read_text()
