@@ -41,16 +41,17 @@ class ArtifactBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, name: str, key_arn: str) -> None:
         super().__init__(scope, construct_id)
         self.bucket = S3Bucket(self, "bucket", bucket=name)
+        bucket_id, bucket_arn = self.bucket.id, self.bucket.arn  # each attribute read is a call into Node
         S3BucketOwnershipControls(
             self,
             "ownership",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
         public_access = S3BucketPublicAccessBlock(
             self,
             "public-access",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
@@ -59,7 +60,7 @@ class ArtifactBucket(Construct):
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=[
                 S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=(
@@ -74,13 +75,13 @@ class ArtifactBucket(Construct):
         versioning = S3BucketVersioningA(
             self,
             "versioning",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
                     id="expire-old-artifacts",
@@ -110,8 +111,8 @@ class ArtifactBucket(Construct):
                 effect="Deny",
                 principals={"AWS": ["*"]},
                 actions=["s3:*"],
-                resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
+                resources=[bucket_arn, f"{bucket_arn}/*"],
                 conditions=[("Bool", "aws:SecureTransport", ["false"])],
             ),
         )
-        S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=tls_only.json, depends_on=[public_access])
+        S3BucketPolicy(self, "policy", bucket=bucket_id, policy=tls_only.json, depends_on=[public_access])

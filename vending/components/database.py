@@ -45,10 +45,11 @@ class Database(Construct):
             vpc_id=vpc_id,
             tags={"Name": security_group_name},
         )
+        security_group_id = self.security_group.id  # each attribute read is a call into Node
         VpcSecurityGroupIngressRule(
             self,
             "ingress-from-instances",
-            security_group_id=self.security_group.id,
+            security_group_id=security_group_id,
             description="Database connections from the environment's instances",
             ip_protocol="tcp",
             from_port=config.port,
@@ -63,7 +64,7 @@ class Database(Construct):
             ip_protocol="tcp",
             from_port=config.port,
             to_port=config.port,
-            referenced_security_group_id=self.security_group.id,
+            referenced_security_group_id=security_group_id,
         )
         subnet_group = DbSubnetGroup(
             self,
@@ -88,7 +89,7 @@ class Database(Construct):
             # RDS keeps the password in Secrets Manager: it never appears in config or state.
             manage_master_user_password=True,
             db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[self.security_group.id],
+            vpc_security_group_ids=[security_group_id],
             publicly_accessible=False,
             multi_az=config.multi_az,
             backup_retention_period=config.backup_retention_days,

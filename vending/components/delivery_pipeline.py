@@ -51,6 +51,7 @@ class DeliveryPipeline(Construct):
         super().__init__(scope, construct_id)
         # The connection's own service prefix: codestar-connections or codeconnections.
         connection_service = source.connection_arn.split(":")[2]
+        bucket_arn, key_arn = artifact_bucket.arn, key.arn  # each attribute read is a call into Node
         statements = [
             Statement(
                 sid="UseRepositoryConnection",
@@ -60,18 +61,18 @@ class DeliveryPipeline(Construct):
             Statement(
                 sid="ReadWriteArtifacts",
                 actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"],
-                resources=[f"{artifact_bucket.arn}/*"],
+                resources=[f"{bucket_arn}/*"],
             ),
             Statement(
                 sid="CheckArtifactBucket",
                 actions=["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
-                resources=[artifact_bucket.arn],
+                resources=[bucket_arn],
             ),
             # Artifacts and the approval topic are encrypted with the pipeline's key.
             Statement(
                 sid="UsePipelineKey",
                 actions=["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
-                resources=[key.arn],
+                resources=[key_arn],
             ),
             Statement(
                 sid="RunTests",
@@ -173,7 +174,7 @@ class DeliveryPipeline(Construct):
                 CodepipelineArtifactStore(
                     type="S3",
                     location=artifact_bucket.bucket,
-                    encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=key.arn),
+                    encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=key_arn),
                 )
             ],
             stage=stages,

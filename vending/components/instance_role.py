@@ -32,8 +32,9 @@ class InstanceRole(Construct):
         super().__init__(scope, construct_id)
         trust = assume_role_policy(self, "trust", "ec2.amazonaws.com")
         self.role = IamRole(self, "role", name=role_name, assume_role_policy=trust.json)
+        role = self.role.name  # each attribute read is a call into Node
         for key, arn in MANAGED_POLICIES.items():
-            IamRolePolicyAttachment(self, key, role=self.role.name, policy_arn=arn)
+            IamRolePolicyAttachment(self, key, role=role, policy_arn=arn)
         # The CodeDeploy agent downloads revisions from the pipeline's artifact bucket,
         # which the pipeline stack creates under a name known in advance.
         revisions = policy_document(
@@ -52,4 +53,4 @@ class InstanceRole(Construct):
             ),
         )
         IamRolePolicy(self, "revisions", name="codedeploy-revisions", role=self.role.id, policy=revisions.json)
-        self.profile = IamInstanceProfile(self, "profile", name=profile_name, role=self.role.name)
+        self.profile = IamInstanceProfile(self, "profile", name=profile_name, role=role)

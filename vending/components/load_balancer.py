@@ -45,11 +45,12 @@ class LoadBalancer(Construct):
             vpc_id=vpc_id,
             tags={"Name": security_group_name},
         )
+        security_group_id = self.security_group.id  # each attribute read is a call into Node
         for port, why in ((80, "HTTP, redirected to HTTPS"), (443, "HTTPS")):
             VpcSecurityGroupIngressRule(
                 self,
                 f"ingress-{port}",
-                security_group_id=self.security_group.id,
+                security_group_id=security_group_id,
                 description=f"{why} from the internet",
                 ip_protocol="tcp",
                 from_port=port,
@@ -63,16 +64,17 @@ class LoadBalancer(Construct):
             name=name,
             load_balancer_type="application",
             internal=False,
-            security_groups=[self.security_group.id],
+            security_groups=[security_group_id],
             subnets=subnet_ids,
             drop_invalid_header_fields=True,
             enable_deletion_protection=True,
             desync_mitigation_mode="strictest",
         )
+        load_balancer_arn = self.load_balancer.arn
         self.http_listener = LbListener(
             self,
             "http",
-            load_balancer_arn=self.load_balancer.arn,
+            load_balancer_arn=load_balancer_arn,
             port=80,
             protocol="HTTP",
             default_action=[
@@ -85,7 +87,7 @@ class LoadBalancer(Construct):
         self.https_listener = LbListener(
             self,
             "https",
-            load_balancer_arn=self.load_balancer.arn,
+            load_balancer_arn=load_balancer_arn,
             port=443,
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,

@@ -99,14 +99,14 @@ class NetworkLookup(Construct):
             self.private_subnet_ids: list[str] = list(network.private_subnet_ids)
             return
         vpc = DataAwsVpc(self, "vpc", filter=[DataAwsVpcFilter(name="tag:Name", values=[name])])
-        self.vpc_id = vpc.id
+        self.vpc_id = vpc.id  # read once: each attribute read is a call into Node
         subnets = {}
         for tier in ("public", "private"):
             subnets[tier] = DataAwsSubnets(
                 self,
                 f"{tier}-subnets",
                 filter=[
-                    DataAwsSubnetsFilter(name="vpc-id", values=[vpc.id]),
+                    DataAwsSubnetsFilter(name="vpc-id", values=[self.vpc_id]),
                     DataAwsSubnetsFilter(name=f"tag:{TIER_TAG}", values=[tier]),
                 ],
             )

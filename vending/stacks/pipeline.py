@@ -48,7 +48,8 @@ class PipelineStack(VendingStack):
             region=region,
             log_group_name=names.test_log_group,
         )
-        artifacts = ArtifactBucket(self, "artifacts", name=names.artifact_bucket(account_id), key_arn=key.key.arn)
+        key_arn = key.key.arn  # each attribute read is a call into Node
+        artifacts = ArtifactBucket(self, "artifacts", name=names.artifact_bucket(account_id), key_arn=key_arn)
         tests = CodebuildTests(
             self,
             "tests",
@@ -56,7 +57,7 @@ class PipelineStack(VendingStack):
             role_name=names.codebuild_role,
             log_group_name=names.test_log_group,
             image=customer.pipeline.test_image,
-            key_arn=key.key.arn,
+            key_arn=key_arn,
             artifact_bucket_arn=artifacts.bucket.arn,
         )
         if endpoint_url:
@@ -78,7 +79,7 @@ class PipelineStack(VendingStack):
                 self,
                 "approval",
                 name=names.approval_topic,
-                key_arn=key.key.arn,
+                key_arn=key_arn,
                 emails=customer.pipeline.approval_emails,
             )
         pipeline = DeliveryPipeline(
