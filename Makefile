@@ -71,6 +71,10 @@ synth: setup ## synthesize every stack into cdktf.out and terraform-validate the
 	$(PY) main.py
 	$(PY) -m vending validate
 
+scan: setup ## synthesize into a temporary directory and scan every stack with checkov
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
+		CDKTF_OUTDIR="$$out/cdktf.out" $(PY) main.py && $(PY) -m vending scan "$$out/cdktf.out"
+
 validate: setup ## terraform validate what is in cdktf.out
 	$(PY) -m vending validate
 
@@ -84,7 +88,7 @@ demo: setup ## the whole flow on a local AWS emulator: bake, cdktf deploy, outpu
 demo-down: ## stop the demo's emulator and remove .demo/
 	$(PY) -m vending demo --down
 
-test: setup ## run the test suite (real terraform, packer and moto)
+test: setup ## run the test suite (real terraform, packer, moto and the checkov scan)
 	$(PY) -m pytest
 
 lint: setup ## ruff
