@@ -527,6 +527,8 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"unknown key{suffix}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "model_type":
+        return f"must be a mapping of keys to values (got {type(error.get('input')).__name__})"
     message = error["msg"]
     if kind == "string_type" and isinstance(error.get("input"), (int, float)) and not isinstance(error["input"], bool):
         return f'must be a string: quote it ("{error["input"]}")'
