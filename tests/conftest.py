@@ -144,3 +144,27 @@ class ConfigDir:
 @pytest.fixture
 def config_dir(tmp_path) -> ConfigDir:
     return ConfigDir(tmp_path / "customers")
+
+
+# --- the end-to-end deployment on the local emulator (tests marked e2e) ------------------------
+
+E2E_STACKS = ["shared-alb", "acme-prod", "acme-prod-pipeline"]
+
+
+@pytest.fixture(scope="session")
+def e2e_deployment(tmp_path_factory):
+    """The demo's flow, once per session: emulator, seed, bootstrap, a real Packer bake and a
+    real ``cdktf deploy`` of shared-alb, acme-prod and acme-prod-pipeline. Tests that change
+    the deployment must put it back as they found it."""
+    from vending.demo import Demo
+
+    demo = Demo(workdir=tmp_path_factory.mktemp("e2e"), log=lambda line: None)
+    demo.start_emulator()
+    try:
+        demo.seed()
+        demo.bootstrap()
+        demo.bake("acme-prod")
+        demo.cdktf("deploy", E2E_STACKS)
+        yield demo
+    finally:
+        demo.stop()

@@ -111,3 +111,13 @@ def test_config_error_is_raised_before_cdktf_is_imported(config_dir):
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "ConfigError False"
+
+
+def test_a_subset_synth_leaves_the_other_stacks_output_alone(samples_dir, tmp_path):
+    outdir = tmp_path / "cdktf.out"
+    (outdir / "stacks" / "globex-prod").mkdir(parents=True)
+    (outdir / "stacks" / "globex-prod" / "cdk.tf.json").write_text("{}")
+    out = synthesize(samples_dir, outdir, stacks=("acme-dev",))
+    assert out.stack_names() == ["acme-dev"]
+    assert (outdir / "stacks" / "globex-prod" / "cdk.tf.json").read_text() == "{}"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

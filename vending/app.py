@@ -1,7 +1,7 @@
 """From settings to ``cdktf.out``: validate everything first, then build and synthesize.
 
-Synthesis writes into a temporary directory next to the output and swaps it in only when
-it succeeded, so a failed synth leaves the previous ``cdktf.out`` exactly as it was.
+Synthesis writes into a temporary directory next to the output and moves the result in only
+when it succeeded, so a failed synth leaves the previous ``cdktf.out`` exactly as it was.
 """
 
 from __future__ import annotations
@@ -107,16 +107,27 @@ def build(prepared: Prepared, outdir: Path):
     return app
 
 
-def _swap_in(new: Path, outdir: Path) -> None:
-    old = outdir.with_name(f".{outdir.name}.old-{os.getpid()}")
-    if outdir.exists():
-        outdir.rename(old)
-    new.rename(outdir)
-    shutil.rmtree(old, ignore_errors=True)
+def _install(staging: Path, outdir: Path) -> None:
+    """Move the new stack directories and manifest into ``outdir``, each directory replaced
+    whole. Directories of stacks not synthesized this time stay: with VENDING_STACKS the other
+    stacks keep their output, and cdktf's CLI removes orphans itself (it fails if they vanish)."""
+    if not outdir.exists():
+        staging.rename(outdir)
+        return
+    (outdir / "stacks").mkdir(exist_ok=True)
+    for new in sorted((staging / "stacks").iterdir()):
+        target = outdir / "stacks" / new.name
+        old = target.with_name(f".{new.name}.old-{os.getpid()}")
+        if target.exists():
+            target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    (staging / "manifest.json").replace(outdir / "manifest.json")
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> Prepared:
-    """Validate, synthesize into a temporary directory, swap it in, then update the lock."""
+    """Validate, synthesize into a temporary directory, move it in, then update the lock."""
     prepared = prepare(settings)
     for warning in prepared.warnings():
         log(warning)
@@ -131,7 +142,7 @@ def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: pri
         violations = policies.found(app)
         if violations:
             raise ConfigError(violations)
-        _swap_in(staging, outdir)
+        _install(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
