@@ -26,7 +26,7 @@ def violations(tmp_path, build, *, production: bool = True, destroying: bool = F
     app = App(outdir=str(tmp_path / "out"), stack_traces=False)
     stack = TerraformStack(app, "acme-prod")
     AwsProvider(stack, "aws", region="eu-west-1")
-    build(Construct(stack, "database"))
+    build(Construct(stack, "component"))
     policies.check(stack, production=production, destroying=destroying)
     app.synth()
     return policies.found(app)
@@ -182,7 +182,7 @@ def role(*, as_document: bool):
     return build
 
 
-PATH = "acme-prod/database/instance"
+PATH = "acme-prod/component/instance"
 RULES = [
     # (compliant, non-compliant, expected violation)
     (database(), database(deletion_protection=False), "production database must have deletion protection"),

@@ -173,17 +173,14 @@ def _companions(stack: Config, bucket: Config, kind: str) -> list[Config]:
     return [c for c in (stack.get("resource") or {}).get(kind, {}).values() if c.get("bucket") in refs - {None}]
 
 
-def violations(stack: Config, *, production: bool, destroying: bool = False, rules=RULES) -> list[str]:
+def violations(stack: Config, *, production: bool, destroying: bool = False) -> list[str]:
     """One line per violated rule: ``<construct path>: <requirement>``."""
     found = []
     for kind, name, config in _elements(stack):
         path = config.get("//", {}).get("metadata", {}).get("path", f"{kind}.{name}")
-        for rule in rules:
-            if kind not in rule.types or (rule.production_only and not production):
-                continue
-            if rule.deletion_guard and destroying:
-                continue
-            if not rule.holds(config, stack):
+        for rule in RULES:
+            applies = kind in rule.types and (production or not rule.production_only)
+            if applies and not (destroying and rule.deletion_guard) and not rule.holds(config, stack):
                 found.append(f"{path}: {rule.requirement}")
     return found
 

@@ -20,7 +20,7 @@ LOG_EXPIRY_DAYS = 365
 
 class LogBucket(PrivateBucket):
     def __init__(self, scope: Construct, construct_id: str, *, name: str, account_id: str) -> None:
-        self.account_id = account_id
+        self.account_id = account_id  # before the base class asks grants() for the bucket policy
         super().__init__(scope, construct_id, name=name, kms_key_arn=None, expiry_days=LOG_EXPIRY_DAYS)
         # The name as read from the bucket policy: whoever references it waits for the policy
         # that lets them write (AWS checks that when logging is switched on).
