@@ -60,6 +60,9 @@ def prepare(settings: Settings) -> Prepared:
         if unknown:
             raise ConfigError([f"VENDING_STACKS: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
         selected = tuple(s for s in known if s in settings.stacks)
+    unknown = [s for s in settings.allow_destroy if s not in known]
+    if unknown:
+        raise ConfigError([f"VENDING_ALLOW_DESTROY: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
     fleet_images = {
         c.stack_name: images.choose(c, images.read_record(settings.images_dir, c.stack_name))
         for c in config.customers
@@ -69,9 +72,11 @@ def prepare(settings: Settings) -> Prepared:
 
 
 def build(prepared: Prepared, outdir: Path):
-    """Construct the selected stacks in a cdktf App (imports cdktf only now: it is slow)."""
-    from cdktf import App
+    """Construct the selected stacks in a cdktf App (imports cdktf only now: it is slow), with
+    the policy checks and production's destroy protection on every stack."""
+    from cdktf import App, Aspects
 
+    from vending import policies, protection
     from vending.stacks.environment import EnvironmentStack
     from vending.stacks.pipeline import PipelineStack
     from vending.stacks.shared_alb import SharedAlbStack
@@ -92,6 +97,13 @@ def build(prepared: Prepared, outdir: Path):
             )
         if customer.names(config.platform).pipeline_stack in prepared.stacks:
             PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
+    for stack in app.node.children:
+        destroying = stack.node.id in prepared.settings.allow_destroy
+        policies.check(stack, production=stack.production, destroying=destroying)
+        if destroying:
+            Aspects.of(stack).add(protection.AllowDestroy())
+        elif stack.production:
+            Aspects.of(stack).add(protection.PreventDestroy())
     return app
 
 
@@ -123,7 +135,13 @@ def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: pri
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
     try:
-        build(prepared, staging).synth()
+        from vending import policies
+
+        app = build(prepared, staging)
+        app.synth()
+        violations = policies.found(app)
+        if violations:
+            raise ConfigError(violations)
         _install(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -36,6 +36,7 @@ class PipelineStack(VendingStack):
             platform=platform,
             state_key=state_key(customer),
             tags=environment_tags(customer),
+            production=customer.production,
             endpoint_url=endpoint_url,
         )
         account_id, region = platform.account_id, platform.region
@@ -48,7 +49,13 @@ class PipelineStack(VendingStack):
             region=region,
             log_group_name=names.test_log_group,
         )
-        artifacts = ArtifactBucket(self, "artifacts", name=names.artifact_bucket(account_id), key_arn=key.key.arn)
+        artifacts = ArtifactBucket(
+            self,
+            "artifacts",
+            name=names.artifact_bucket(account_id),
+            key_arn=key.key.arn,
+            log_bucket=platform.names.log_bucket(account_id),  # created by shared-alb
+        )
         tests = CodebuildTests(
             self,
             "tests",
