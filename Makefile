@@ -9,6 +9,9 @@ TOOLS := .tools
 PIPENV := $(TOOLS)/bin/pipenv
 PIPENV_VERSION := 2026.10.3
 PY := $(VENV)/bin/python
+# The security scanner lives in its own virtualenv: its dependencies never meet the app's.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := .checkov/bin/checkov
 
 # The Pipfile's source is ${PIP_INDEX_URL}; default it to whatever index pip is set up to use.
 ifeq ($(origin PIP_INDEX_URL), undefined)
@@ -27,12 +30,12 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
 TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name registry.terraform.io 2>/dev/null | head -n1 | xargs -r dirname)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup synth validate deploy bake demo demo-down test bench lint clean
+.PHONY: help setup synth validate scan deploy bake demo demo-down test bench lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.synced node_modules/.installed .cache/terraformrc .cache/packer ## install everything (idempotent)
+setup: $(VENV)/.synced node_modules/.installed .cache/terraformrc .cache/packer .checkov/.installed ## install everything (idempotent)
 
 $(PIPENV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,6 +44,14 @@ $(PIPENV):
 $(VENV)/.synced: Pipfile.lock | $(PIPENV)
 	$(PIPENV) sync --dev
 	touch $@
+
+# Re-created when the pinned version changes (the stamp records it).
+.checkov/.installed: Makefile
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(CHECKOV_VERSION)" ]; then \
+		rm -rf .checkov && $(PYTHON) -m venv .checkov && \
+		.checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION) && \
+		echo $(CHECKOV_VERSION) > $@; \
+	else touch $@; fi
 
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
@@ -60,6 +71,10 @@ synth: setup ## synthesize every stack into cdktf.out and terraform-validate the
 	$(PY) -O main.py
 	$(PY) -m vending validate
 
+scan: setup ## synthesize into a temporary directory and scan every stack with checkov
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
+		CDKTF_OUTDIR="$$out/cdktf.out" $(PY) main.py && $(PY) -m vending scan "$$out/cdktf.out"
+
 validate: setup ## terraform validate what is in cdktf.out
 	$(PY) -m vending validate
 
@@ -77,7 +92,7 @@ demo: setup ## the whole flow on a local AWS emulator: bake, cdktf deploy, outpu
 demo-down: ## stop the demo's emulator and remove .demo/
 	$(PY) -m vending demo --down
 
-test: setup ## run the test suite (real terraform, packer and moto)
+test: setup ## run the test suite (real terraform, packer, moto and the checkov scan)
 	$(PY) -m pytest
 
 bench: setup ## synth benchmark, plain cdktf vs Vending, into bench/REPORT.md: make bench [SIZES=1,10] [REPEAT=3]

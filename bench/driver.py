@@ -25,8 +25,13 @@ def mark(event: str) -> None:
 
 
 class Timed:
+    """The cdktf App, marking when its synth() returns."""
+
     def __init__(self, app) -> None:
         self.app = app
+
+    def __getattr__(self, name: str):
+        return getattr(self.app, name)
 
     def synth(self) -> None:
         self.app.synth()

@@ -249,7 +249,11 @@ PLATFORM_CASES = [
         "network: give either cidr (create a VPC) or vpc_id and subnet ids, not both",
     ),
     ({"state": {"bucket": DELETE}}, "state.bucket: required for the s3 backend"),
-    ({"state": {"bucket": "Bad_Bucket"}}, "state.bucket: must be a valid S3 bucket name (got 'Bad_Bucket')"),
+    (
+        {"state": {"bucket": "Bad_Bucket"}},
+        "state.bucket: state bucket 'Bad_Bucket' must be lowercase letters, digits, dots and hyphens, "
+        "starting and ending with a letter or digit",
+    ),
     ({"state": {"lock": "dynamodb"}}, "state.lock_table: required when state.lock is dynamodb"),
     ({"state": {"lock": "consul"}}, "state.lock: input should be 'lockfile' or 'dynamodb' (got 'consul')"),
     ({"state": {"backend": "cloud", "bucket": DELETE}}, "state.organization: required for the cloud backend"),

@@ -103,3 +103,26 @@ def test_changed_paths_ignore_empty_blocks_but_not_values():
     after = {"a": [], "b": 1, "c": {"d": "new"}}
     assert changed_paths(before, after, {}) == ["c.d"]
     assert changed_paths({"v": 1}, {"v": None}, {"v": True}) == ["v"]
+
+
+def test_each_database_gets_its_own_resource_id(running_emulator):
+    emu, _ = running_emulator
+    rds = boto3.client(
+        "rds",
+        endpoint_url=emu.url,
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ids = set()
+    for name in ("first-db", "second-db"):
+        created = rds.create_db_instance(
+            DBInstanceIdentifier=name,
+            Engine="mysql",
+            DBInstanceClass="db.t3.micro",
+            AllocatedStorage=20,
+            MasterUsername="admin",
+            ManageMasterUserPassword=True,
+        )
+        ids.add(created["DBInstance"]["DbiResourceId"])
+    assert len(ids) == 2

@@ -106,3 +106,17 @@ def test_a_failing_worker_stops_synth_and_changes_nothing(config_dir, tmp_path):
     assert tree_digest(outdir) == before
     assert not (config_dir.path / priorities.LOCK_FILE).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out", "customers"]
+
+
+def test_problems_found_in_a_worker_stop_synth_as_in_one_process(samples_dir, tmp_path):
+    customers = tmp_path / "customers"
+    shutil.copytree(samples_dir, customers)
+    prod = customers / "acme-prod.yaml"
+    prod.write_text(prod.read_text().replace("storage_gb: 20", "storage_gb: 20\n  deletion_protection: false"))
+    result = run_in_shares(customers, tmp_path / "cdktf.out")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "acme-prod/database/instance: production database must have deletion protection",
+        "synth stopped: 1 problem(s); nothing was written",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers"]

@@ -134,7 +134,10 @@ def test_launch_template_is_hardened(sample_synth):
 
 
 def test_instance_role_has_ssm_codedeploy_and_cloudwatch(sample_synth):
-    attached = {a["policy_arn"] for a in sample_synth.resources("acme-prod", "aws_iam_role_policy_attachment").values()}
+    attachments = sample_synth.resources("acme-prod", "aws_iam_role_policy_attachment").values()
+    attached = {
+        a["policy_arn"] for a in attachments if a["//"]["metadata"]["path"].startswith("acme-prod/instance-role/")
+    }
     assert attached == {
         "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
         "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",

@@ -60,6 +60,9 @@ def prepare(settings: Settings) -> Prepared:
         if unknown:
             raise ConfigError([f"VENDING_STACKS: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
         selected = tuple(s for s in known if s in settings.stacks)
+    unknown = [s for s in settings.allow_destroy if s not in known]
+    if unknown:
+        raise ConfigError([f"VENDING_ALLOW_DESTROY: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
     fleet_images = {
         c.stack_name: images.choose(c, images.read_record(settings.images_dir, c.stack_name))
         for c in config.customers
@@ -69,10 +72,13 @@ def prepare(settings: Settings) -> Prepared:
 
 
 def build(prepared: Prepared, outdir: Path):
-    """Construct the selected stacks in a cdktf App. cdktf, the provider bindings and each kind of
-    stack are imported only now, and only when selected: imports are most of a small synth's time."""
+    """Construct the selected stacks in a cdktf App, with the policy checks and production's destroy
+    protection on every stack. cdktf, the provider bindings and each kind of stack are imported only
+    now, and only when selected: imports are most of a small synth's time."""
     lazy_provider.install()
-    from cdktf import App
+    from cdktf import App, Aspects
+
+    from vending import policies, protection
 
     config, endpoint = prepared.config, prepared.settings.endpoint_url
     app = App(outdir=str(outdir), stack_traces=False)
@@ -96,7 +102,25 @@ def build(prepared: Prepared, outdir: Path):
             from vending.stacks.pipeline import PipelineStack
 
             PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
+    for stack in app.node.children:
+        destroying = stack.node.id in prepared.settings.allow_destroy
+        policies.check(stack, production=stack.production, destroying=destroying)
+        if destroying:
+            Aspects.of(stack).add(protection.AllowDestroy())
+        elif stack.production:
+            Aspects.of(stack).add(protection.PreventDestroy())
     return app
+
+
+def _synth_app(prepared: Prepared, outdir: Path) -> None:
+    """Build and synthesize the selected stacks; policy violations are a ConfigError."""
+    from vending import policies
+
+    app = build(prepared, outdir)
+    app.synth()
+    violations = policies.found(app)
+    if violations:
+        raise ConfigError(violations)
 
 
 def _synth(prepared: Prepared, outdir: Path) -> None:
@@ -104,9 +128,9 @@ def _synth(prepared: Prepared, outdir: Path) -> None:
     ``settings.workers`` processes when there are enough stacks to be worth it."""
     shares = parallel.split(prepared.stacks, prepared.settings.workers)
     if len(shares) == 1:
-        build(prepared, outdir).synth()
+        _synth_app(prepared, outdir)
     else:
-        parallel.synth(shares, outdir, lambda share, part: build(replace(prepared, stacks=share), part).synth())
+        parallel.synth(shares, outdir, lambda share, part: _synth_app(replace(prepared, stacks=share), part))
 
 
 def _install(staging: Path, outdir: Path) -> None:

@@ -28,6 +28,19 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if all(r.valid for r in results) else 1
 
 
+def _scan(args: argparse.Namespace, settings: Settings) -> int:
+    from vending import scan
+
+    try:
+        result = scan.scan(Path(args.outdir) if args.outdir else settings.outdir)
+    except scan.ScanError as error:
+        print(f"scan: {error}", file=sys.stderr)
+        return 1
+    for line in result.lines():
+        print(line)
+    return 0 if result.ok else 1
+
+
 def _priorities(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(settings.customers_dir)
     lock_path = settings.customers_dir / priorities.LOCK_FILE
@@ -203,6 +216,10 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("stacks", nargs="*", help="stack names (default: all in the output)")
     validate.add_argument("--outdir", help="synth output (default: CDKTF_OUTDIR or cdktf.out)")
     validate.set_defaults(handler=_validate)
+
+    scan = commands.add_parser("scan", help="checkov over every synthesized stack, against scan-allowlist.yaml")
+    scan.add_argument("outdir", nargs="?", help="synth output (default: CDKTF_OUTDIR or cdktf.out)")
+    scan.set_defaults(handler=_scan)
 
     prio = commands.add_parser("priorities", help="show the shared-listener rule priorities")
     prio.add_argument("--check", action="store_true", help="exit 1 if priorities.lock needs an update")

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from vending import limits
 from vending.naming import EnvironmentNames, PlatformNames
 
 PRODUCTION = "prod"
@@ -355,8 +356,6 @@ def platform_problems(platform: Platform) -> list[tuple[str, str]]:
     if state.backend == "s3":
         if state.bucket is None:
             problems.append(("state.bucket", "required for the s3 backend"))
-        elif not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", state.bucket) or ".." in state.bucket:
-            problems.append(("state.bucket", f"must be a valid S3 bucket name (got {state.bucket!r})"))
         if state.lock == "dynamodb" and state.lock_table is None:
             problems.append(("state.lock_table", "required when state.lock is dynamodb"))
         if state.lock == "lockfile" and state.lock_table is not None:
@@ -528,6 +527,8 @@ def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"unknown key{suffix}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "model_type":
+        return f"must be a mapping of keys to values (got {type(error.get('input')).__name__})"
     message = error["msg"]
     if kind == "string_type" and isinstance(error.get("input"), (int, float)) and not isinstance(error["input"], bool):
         return f'must be a string: quote it ("{error["input"]}")'
@@ -572,7 +573,10 @@ def load_config(directory: Path | str) -> Config:
             platform, parse_problems = _parse(Platform, data, _shown(directory, PLATFORM_FILE))
             problems += parse_problems
             if platform is not None:
-                problems += [f"{_shown(directory, PLATFORM_FILE)}: {f}: {m}" for f, m in platform_problems(platform)]
+                problems += [
+                    f"{_shown(directory, PLATFORM_FILE)}: {f}: {m}"
+                    for f, m in platform_problems(platform) + limits.platform_problems(platform)
+                ]
 
     customers: dict[str, Customer] = {}
     for path in sorted(directory.iterdir()):
@@ -601,7 +605,11 @@ def load_config(directory: Path | str) -> Config:
         if path.stem != customer.stack_name:
             problems.append(f"{shown}: customer/environment: file name must be {customer.stack_name}.yaml")
         if platform is not None:
-            problems += [f"{shown}: {field}: {message}" for field, message in customer_problems(customer, platform)]
+            problems += [
+                f"{shown}: {field}: {message}"
+                for field, message in customer_problems(customer, platform)
+                + limits.customer_problems(customer, platform)
+            ]
         customers[shown] = customer  # still compared with the others below
 
     problems += cross_file_problems(customers)

@@ -6,6 +6,9 @@
   the like) yet applies statements that test them, so a TLS-only policy (Deny when
   aws:SecureTransport is false) locks every caller out. Here a statement whose condition
   moto cannot evaluate does not apply, as it would not for a caller who uses TLS.
+- Every RDS instance gets the same hard-coded DbiResourceId, which the provider uses as the
+  instance's id: with two databases in the account it cannot find either. Here each instance
+  gets its own, derived from its identifier.
 
 This launcher corrects both and starts the server exactly as ``moto_server`` would.
 Nothing here is used against real AWS.
@@ -49,9 +52,25 @@ def _patch_conditional_statements() -> None:
     IAMPolicyStatement.is_action_permitted = is_action_permitted
 
 
+def _patch_rds_resource_ids() -> None:
+    import hashlib
+
+    from moto.rds.models import DBInstance
+
+    original = DBInstance.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        digest = hashlib.sha256(f"{self.account_id}/{self.region}/{self.db_instance_identifier}".encode())
+        self.dbi_resource_id = "db-" + digest.hexdigest()[:26].upper()
+
+    DBInstance.__init__ = __init__
+
+
 def main() -> None:
     _patch_codepipeline_timestamps()
     _patch_conditional_statements()
+    _patch_rds_resource_ids()
     from moto.server import main as serve
 
     serve()

@@ -28,6 +28,8 @@ SECURITY_GROUP_NAME_MAX = 255
 LAUNCH_TEMPLATE_MAX = 128
 ASG_NAME_MAX = 255
 DB_NAME_MAX = 63  # PostgreSQL's limit; MySQL/MariaDB allow 64
+WEB_ACL_NAME_MAX = 128
+WAF_LOG_BUCKET_PREFIX = "aws-waf-logs-"  # WAF delivers logs only to buckets named so
 
 _AMI_NAME_ALLOWED = re.compile(r"[^A-Za-z0-9()\[\] ./\-'@_]")
 
@@ -66,6 +68,14 @@ class PlatformNames:
     def network(self) -> str:
         return self.platform
 
+    @property
+    def shared_web_acl(self) -> str:
+        return fit(f"{self.platform}-shared", WEB_ACL_NAME_MAX)
+
+    def log_bucket(self, account_id: str) -> str:
+        """The platform's log bucket (load balancers, WAF, VPC flow logs, S3 access logs)."""
+        return fit(f"{WAF_LOG_BUCKET_PREFIX}{self.platform}-{account_id}", S3_BUCKET_MAX)
+
 
 @dataclass(frozen=True)
 class EnvironmentNames:
@@ -100,6 +110,10 @@ class EnvironmentNames:
         return self._named("", ALB_NAME_MAX)
 
     @property
+    def web_acl(self) -> str:
+        return self._named("", WEB_ACL_NAME_MAX)
+
+    @property
     def alb_security_group(self) -> str:
         return self._named("alb", SECURITY_GROUP_NAME_MAX)
 
@@ -132,6 +146,10 @@ class EnvironmentNames:
         # Customer and environment names never contain "--" or end with "-", so neither
         # does the identifier; the hash suffix is hex and the prefix starts with a letter.
         return self._named("", RDS_IDENTIFIER_MAX)
+
+    @property
+    def db_monitoring_role(self) -> str:
+        return self._named("rds-monitoring", IAM_ROLE_MAX)
 
     @property
     def db_subnet_group(self) -> str:

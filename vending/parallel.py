@@ -4,6 +4,7 @@ byte for byte what a single process writes.
 
 Workers are forked after the configuration is validated and before cdktf is imported: each
 starts its own jsii kernel and inherits everything else (settings, configuration, priorities).
+Problems a worker finds (policy violations) come back to the parent as one ConfigError.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from vending.config import ConfigError
+
 # A worker pays a jsii kernel's start-up (a second or two of CPU): below this many stacks per
 # worker, one process is as fast.
 MIN_STACKS_PER_WORKER = 8
 
 Share = tuple[str, ...]  # stack names
 SynthShare = Callable[[Share, Path], None]  # synthesizes a share into a directory
+PROBLEMS = "problems.json"  # a worker's ConfigError, for the parent
+FOUND_PROBLEMS = 3  # a worker's exit status when it wrote PROBLEMS
 
 
 class WorkerError(RuntimeError):
@@ -57,17 +62,26 @@ def synth(shares: Sequence[Share], outdir: Path, synth_share: SynthShare) -> Non
             if pid == 0:
                 _work(synth_share, share, part)
             running.append(pid)
-        failed = 0
+        codes = []
         while running:
             _, status = os.waitpid(running[0], 0)
             running.pop(0)
-            failed += os.waitstatus_to_exitcode(status) != 0
+            codes.append(os.waitstatus_to_exitcode(status))
     finally:
         for pid in running:  # interrupted: stop the remaining workers
             os.kill(pid, signal.SIGTERM)
             os.waitpid(pid, 0)
+    failed = sum(code not in (0, FOUND_PROBLEMS) for code in codes)
     if failed:
         raise WorkerError(f"synth failed in {failed} of {len(shares)} worker process(es)")
+    problems = [
+        line
+        for part, code in zip(parts, codes, strict=True)
+        if code == FOUND_PROBLEMS
+        for line in json.loads((part / PROBLEMS).read_text(encoding="utf-8"))
+    ]
+    if problems:
+        raise ConfigError(problems)
     merge(parts, outdir)
 
 
@@ -76,6 +90,10 @@ def _work(synth_share: SynthShare, share: Share, part: Path) -> None:
     try:
         synth_share(share, part)
         code = 0
+    except ConfigError as error:
+        part.mkdir(parents=True, exist_ok=True)
+        (part / PROBLEMS).write_text(json.dumps(error.problems), encoding="utf-8")
+        code = FOUND_PROBLEMS
     except BaseException:
         traceback.print_exc()
     finally:

@@ -15,17 +15,20 @@ class Settings:
     images_dir: Path = Path("images")
     stacks: tuple[str, ...] | None = None  # None: every stack
     endpoint_url: str | None = None  # an AWS emulator (AWS_ENDPOINT_URL); None: real AWS
+    allow_destroy: tuple[str, ...] = ()  # stacks whose production resources may be destroyed
     workers: int = 1  # synth processes (VENDING_WORKERS; from the environment: one per core)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         stacks = environ.get("VENDING_STACKS", "").strip()
+        allow_destroy = environ.get("VENDING_ALLOW_DESTROY", "")
         return cls(
             customers_dir=Path(environ.get("VENDING_CUSTOMERS_DIR") or "customers"),
             outdir=Path(environ.get("CDKTF_OUTDIR") or "cdktf.out"),
             images_dir=Path(environ.get("VENDING_IMAGES_DIR") or "images"),
             stacks=tuple(s.strip() for s in stacks.split(",") if s.strip()) if stacks else None,
             endpoint_url=environ.get("AWS_ENDPOINT_URL") or None,
+            allow_destroy=tuple(s.strip() for s in allow_destroy.split(",") if s.strip()),
             workers=_workers(environ.get("VENDING_WORKERS", "")),
         )
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from vending.components.iam import assume_role_policy
 from vending.config import Database as DatabaseConfig
 
 MASTER_USERNAME = "dbadmin"
@@ -18,6 +21,14 @@ LOG_EXPORTS = {
     "postgres": ["postgresql", "upgrade"],
 }
 IAM_AUTH_ENGINES = {"mysql", "postgres"}
+MONITORING_SECONDS = 60  # enhanced monitoring: OS metrics every minute
+MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+# MySQL and MariaDB have no Performance Insights on the smallest burstable classes.
+NO_PERFORMANCE_INSIGHTS = {"mysql": ("micro", "small"), "mariadb": ("micro", "small")}
+
+
+def performance_insights(engine: str, instance_class: str) -> bool:
+    return instance_class.rsplit(".", 1)[-1] not in NO_PERFORMANCE_INSIGHTS.get(engine, ())
 
 
 class Database(Construct):
@@ -34,6 +45,7 @@ class Database(Construct):
         subnet_ids: list[str],
         client_security_group_id: str,
         config: DatabaseConfig,
+        monitoring_role_name: str,
         production: bool,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -73,6 +85,14 @@ class Database(Construct):
             description=f"Private subnets of {identifier}",
             subnet_ids=subnet_ids,
         )
+        trust = assume_role_policy(self, "monitoring-trust", "monitoring.rds.amazonaws.com")
+        self.monitoring_role = IamRole(
+            self, "monitoring-role", name=monitoring_role_name, assume_role_policy=trust.json
+        )
+        monitoring_policy = IamRolePolicyAttachment(
+            self, "monitoring-policy", role=self.monitoring_role.name, policy_arn=MONITORING_POLICY
+        )
+        insights = performance_insights(config.engine, config.instance_class)
         self.instance = DbInstance(
             self,
             "instance",
@@ -100,5 +120,10 @@ class Database(Construct):
             auto_minor_version_upgrade=True,
             iam_database_authentication_enabled=config.engine in IAM_AUTH_ENGINES,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS[config.engine],
+            monitoring_interval=MONITORING_SECONDS,
+            monitoring_role_arn=self.monitoring_role.arn,
+            performance_insights_enabled=insights,
+            performance_insights_retention_period=7 if insights else None,  # the free tier
             apply_immediately=not production,
+            depends_on=[monitoring_policy],  # RDS checks the role's permissions on create
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.data_aws_lb import DataAwsLb
 from cdktf_cdktf_provider_aws.data_aws_lb_listener import DataAwsLbListener
 from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
-from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
     LbListenerDefaultAction,
@@ -16,6 +16,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from vending.components.web_acl import WebAcl
+
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3, with 1.2 for older clients
 NOT_FOUND_STATUS = "503"
 NOT_FOUND_BODY = "host not found"
@@ -23,7 +25,8 @@ NOT_FOUND_BODY = "host not found"
 
 class LoadBalancer(Construct):
     """An internet-facing ALB: port 80 redirects to 443; 443 terminates TLS with
-    ``certificate_arn`` and answers 503 ``host not found`` unless a host rule matches."""
+    ``certificate_arn`` and answers 503 ``host not found`` unless a host rule matches.
+    A WAF web ACL screens its requests; it logs to ``log_bucket``, the platform's log bucket."""
 
     def __init__(
         self,
@@ -35,6 +38,8 @@ class LoadBalancer(Construct):
         vpc_id: str,
         subnet_ids: list[str],
         certificate_arn: str,
+        web_acl_name: str,
+        log_bucket: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.security_group = SecurityGroup(
@@ -69,6 +74,14 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=True,
             desync_mitigation_mode="strictest",
+            access_logs=LbAccessLogs(bucket=log_bucket, enabled=True),
+        )
+        self.web_acl = WebAcl(
+            self,
+            "web-acl",
+            name=web_acl_name,
+            load_balancer_arn=self.load_balancer.arn,
+            log_bucket_arn=f"arn:aws:s3:::{log_bucket}",
         )
         load_balancer_arn = self.load_balancer.arn
         self.http_listener = LbListener(

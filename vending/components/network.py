@@ -18,19 +18,23 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
+from vending.components.flow_logs import FlowLogs
 from vending.config import Network
 
 TIER_TAG = "tier"  # public | private, on created subnets, for lookups by other stacks
 
 
 class CreatedNetwork(Construct):
-    """A VPC with one public and one private subnet per zone and a NAT gateway.
+    """A VPC with one public and one private subnet per zone and a NAT gateway, its flow logs
+    going to ``log_bucket_arn``.
 
     Load balancers go in the public subnets; instances and databases in the private ones,
     reaching AWS APIs through the NAT gateway.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, cidr: str, zones: int) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, name: str, cidr: str, zones: int, log_bucket_arn: str
+    ) -> None:
         super().__init__(scope, construct_id)
         available = DataAwsAvailabilityZones(self, "zones", state="available")
         self.vpc = Vpc(
@@ -41,6 +45,7 @@ class CreatedNetwork(Construct):
             enable_dns_support=True,
             tags={"Name": name},
         )
+        FlowLogs(self, "flow-logs", vpc_id=self.vpc.id, log_bucket_arn=log_bucket_arn)
         # The default security group is never used: make it deny everything.
         DefaultSecurityGroup(self, "default-security-group", vpc_id=self.vpc.id, tags={"Name": f"{name}-default"})
         gateway = InternetGateway(self, "internet-gateway", vpc_id=self.vpc.id, tags={"Name": name})

@@ -13,7 +13,10 @@ MANAGED_BY = "vending"
 
 
 class VendingStack(TerraformStack):
-    """A stack with its own state (``state_key`` in S3, or its own Terraform Cloud workspace)."""
+    """A stack with its own state (``state_key`` in S3, or its own Terraform Cloud workspace).
+
+    ``production``: its stateful resources are protected from deletion (see vending.protection)
+    and the production policies apply (vending.policies)."""
 
     def __init__(
         self,
@@ -23,10 +26,12 @@ class VendingStack(TerraformStack):
         platform: Platform,
         state_key: str,
         tags: dict[str, str],
+        production: bool,
         endpoint_url: str | None = None,
     ) -> None:
         super().__init__(scope, name)
         self.platform = platform
+        self.production = production
         all_tags = {**platform.tags, **tags, "platform": platform.name, "managed-by": MANAGED_BY}
         AwsProvider(
             self,

@@ -44,6 +44,7 @@ class EnvironmentStack(VendingStack):
             platform=platform,
             state_key=state_key(customer),
             tags=environment_tags(customer),
+            production=customer.production,
             endpoint_url=endpoint_url,
         )
         names = customer.names(platform)
@@ -60,6 +61,8 @@ class EnvironmentStack(VendingStack):
                 vpc_id=network.vpc_id,
                 subnet_ids=network.public_subnet_ids,
                 certificate_arn=customer.domain.certificate_arn,
+                web_acl_name=names.web_acl,
+                log_bucket=platform.names.log_bucket(platform.account_id),  # created by shared-alb
             )
             listener_arn, alb_security_group_id = alb.https_listener.arn, alb.security_group.id
             rule_priority = DEDICATED_RULE_PRIORITY
@@ -147,6 +150,7 @@ class EnvironmentStack(VendingStack):
                 subnet_ids=network.private_subnet_ids,
                 client_security_group_id=fleet.security_group.id,
                 config=customer.database,
+                monitoring_role_name=names.db_monitoring_role,
                 production=customer.production,
             )
             TerraformOutput(self, "database_endpoint", value=database.instance.endpoint)

@@ -36,6 +36,7 @@ class PipelineStack(VendingStack):
             platform=platform,
             state_key=state_key(customer),
             tags=environment_tags(customer),
+            production=customer.production,
             endpoint_url=endpoint_url,
         )
         account_id, region = platform.account_id, platform.region
@@ -49,7 +50,13 @@ class PipelineStack(VendingStack):
             log_group_name=names.test_log_group,
         )
         key_arn = key.key.arn  # each attribute read is a call into Node
-        artifacts = ArtifactBucket(self, "artifacts", name=names.artifact_bucket(account_id), key_arn=key_arn)
+        artifacts = ArtifactBucket(
+            self,
+            "artifacts",
+            name=names.artifact_bucket(account_id),
+            key_arn=key_arn,
+            log_bucket=platform.names.log_bucket(account_id),  # created by shared-alb
+        )
         tests = CodebuildTests(
             self,
             "tests",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cdktf import TerraformOutput
 from constructs import Construct
 
+from vending.components.access_logs import LogBucket
 from vending.components.load_balancer import LoadBalancer
 from vending.components.network import CreatedNetwork
 from vending.config import Platform
@@ -16,13 +17,28 @@ STATE_KEY = "platform/shared-alb.tfstate"
 
 class SharedAlbStack(VendingStack):
     def __init__(self, scope: Construct, *, platform: Platform, endpoint_url: str | None = None) -> None:
-        super().__init__(scope, STACK_NAME, platform=platform, state_key=STATE_KEY, tags={}, endpoint_url=endpoint_url)
+        # Production customers run behind it: treated as production.
+        super().__init__(
+            scope,
+            STACK_NAME,
+            platform=platform,
+            state_key=STATE_KEY,
+            tags={},
+            production=True,
+            endpoint_url=endpoint_url,
+        )
         names = platform.names
+        logs = LogBucket(self, "logs", name=names.log_bucket(platform.account_id), account_id=platform.account_id)
         network = platform.network
         if network.created:
             assert network.cidr is not None
             created = CreatedNetwork(
-                self, "network", name=names.network, cidr=network.cidr, zones=network.availability_zones
+                self,
+                "network",
+                name=names.network,
+                cidr=network.cidr,
+                zones=network.availability_zones,
+                log_bucket_arn=logs.arn,
             )
             vpc_id, public_subnet_ids = created.vpc_id, created.public_subnet_ids
             TerraformOutput(self, "vpc_id", value=created.vpc_id, description="The platform VPC")
@@ -39,6 +55,8 @@ class SharedAlbStack(VendingStack):
             vpc_id=vpc_id,
             subnet_ids=public_subnet_ids,
             certificate_arn=platform.certificate_arn,
+            web_acl_name=names.shared_web_acl,
+            log_bucket=logs.name,
         )
         TerraformOutput(
             self,
@@ -49,3 +67,4 @@ class SharedAlbStack(VendingStack):
         TerraformOutput(self, "alb_arn", value=alb.load_balancer.arn)
         TerraformOutput(self, "https_listener_arn", value=alb.https_listener.arn)
         TerraformOutput(self, "security_group_id", value=alb.security_group.id)
+        TerraformOutput(self, "log_bucket", value=logs.bucket.bucket, description="Access, WAF and flow logs")

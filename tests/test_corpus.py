@@ -1,0 +1,396 @@
+"""The bad-input corpus: broken configurations, each run through main.py as a subprocess.
+
+Every case must give exit 1, one line per problem naming the file (and the field), a final
+summary line, no traceback, and leave a previous cdktf.out byte for byte as it was. The
+expected first line of each case is kept here, so that a change in a message shows up in review.
+Config errors are raised before cdktf is imported, so each run takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import CONNECTION, DELETE, PLATFORM, customer, merge
+from tests.test_main import run_main, tree_digest
+
+CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/7d1e5a90-4c3b-4f8e-8a2d-6b9c0e1f2a03"
+DOMAIN = {"name": "shop.acme.com", "certificate_arn": CERT}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    files: dict[str, str | bytes | dict]  # written over platform.yaml and a valid acme-dev.yaml
+    first_line: str
+    setup: Callable[[Path], None] | None = field(default=None)  # for what a file cannot express
+    also: tuple[str, ...] = ()  # further lines that must be there
+
+
+def dev(**overrides) -> dict[str, dict]:
+    return {"acme-dev.yaml": customer("acme", "dev", **overrides)}
+
+
+def prod(**overrides) -> dict[str, dict]:
+    return {"acme-prod.yaml": customer("acme", "prod", **overrides)}
+
+
+def platform(**overrides) -> dict[str, dict]:
+    return {"platform.yaml": merge(PLATFORM, overrides)}
+
+
+def symlink_outside(directory: Path) -> None:
+    outside = directory.parent / "outside.yaml"
+    outside.write_text(yaml.safe_dump(customer("evil", "dev")))
+    (directory / "evil-dev.yaml").symlink_to(outside)
+
+
+def directory_named_yaml(directory: Path) -> None:
+    (directory / "globex-dev.yaml").mkdir()
+
+
+A = "customers/acme-dev.yaml"
+P = "customers/platform.yaml"
+CASES = [
+    # --- not YAML, or not a mapping ---------------------------------------------------------
+    Case(
+        "malformed",
+        {"acme-dev.yaml": "customer: acme\nenvironment: [dev\n"},
+        f"{A}: line 3: invalid YAML: expected ',' or ']', but got '<stream end>'",
+    ),
+    Case(
+        "bad-indentation",
+        {"acme-dev.yaml": "customer: acme\n  environment: dev\n"},
+        f"{A}: line 2: invalid YAML: mapping values are not allowed here",
+    ),
+    Case(
+        "tab-indentation",
+        {"acme-dev.yaml": "image:\n\tsource_ami: ami-0a1b2c3d\n"},
+        f"{A}: line 2: invalid YAML: found character '\\t' that cannot start any token",
+    ),
+    Case(
+        "yaml-bomb",
+        {"acme-dev.yaml": "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"},
+        f"{A}: line 2: invalid YAML: YAML aliases are not allowed",
+    ),
+    Case("huge-file", {"acme-dev.yaml": "# padding\n" * 30000}, f"{A}: file is too large (300000 bytes, limit 262144)"),
+    Case(
+        "deep-nesting",
+        {"acme-dev.yaml": "a: " + "[" * 5000 + "]" * 5000 + "\n"},
+        f"{A}: invalid YAML: nested too deeply",
+    ),
+    Case("empty-file", {"acme-dev.yaml": ""}, f"{A}: must be a mapping of keys to values (got NoneType)"),
+    Case("a-list", {"acme-dev.yaml": "- customer: acme\n"}, f"{A}: must be a mapping of keys to values (got list)"),
+    Case(
+        "two-documents",
+        {"acme-dev.yaml": "customer: acme\n---\ncustomer: globex\n"},
+        f"{A}: line 2: invalid YAML: but found another document",
+    ),
+    Case(
+        "python-tag",
+        {"acme-dev.yaml": "customer: !!python/object/apply:os.system [id]\n"},
+        (
+            f"{A}: line 1: invalid YAML: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system'"
+        ),
+    ),
+    Case("not-utf8", {"acme-dev.yaml": b"customer: acme\xff\xfe\n"}, f"{A}: not UTF-8 text"),
+    Case(
+        "duplicate-key",
+        {"acme-dev.yaml": "customer: acme\ncustomer: globex\n"},
+        f"{A}: line 2: invalid YAML: duplicate key 'customer'",
+    ),
+    # --- types, keys, required fields ---------------------------------------------------------
+    Case(
+        "string-for-number",
+        dev(instances={"min": "two"}),
+        f"{A}: instances.min: input should be a valid integer (got 'two')",
+    ),
+    Case(
+        "list-for-mapping",
+        dev(instances=[1, 2]),
+        f"{A}: instances: must be a mapping of keys to values (got list)",
+    ),
+    Case("bool-for-name", dev(customer=True), f"{A}: customer: input should be a valid string (got True)"),
+    Case(
+        "unquoted-version",
+        dev(database={"engine": "mysql", "version": 8.0}),
+        f'{A}: database.version: must be a string: quote it ("8.0")',
+    ),
+    Case(
+        "unknown-key",
+        dev(colour="red"),
+        (
+            f"{A}: colour: unknown key (allowed: customer, database, domain, environment, health_check, "
+            "image, instances, pipeline, priority, tags)"
+        ),
+    ),
+    Case(
+        "unknown-nested-key",
+        dev(health_check={"pth": "/health"}),
+        f"{A}: health_check.pth: unknown key (did you mean 'path'?)",
+    ),
+    Case("missing-image", dev(image=DELETE), f"{A}: image: required field is missing"),
+    Case(
+        "missing-connection",
+        dev(pipeline={"connection_arn": DELETE}),
+        f"{A}: pipeline.connection_arn: required field is missing",
+    ),
+    Case(
+        "unknown-engine",
+        dev(database={"engine": "oracle", "version": "19"}),
+        f"{A}: database.engine: input should be 'mysql', 'postgres' or 'mariadb' (got 'oracle')",
+    ),
+    # --- numbers ----------------------------------------------------------------------------
+    Case(
+        "max-out-of-range",
+        dev(instances={"max": 1000}),
+        f"{A}: instances.max: input should be less than or equal to 100 (got 1000)",
+    ),
+    Case(
+        "interval-out-of-range",
+        dev(health_check={"interval": 1}),
+        f"{A}: health_check.interval: input should be greater than or equal to 5 (got 1)",
+    ),
+    Case("priority-zero", dev(priority=0), f"{A}: priority: input should be greater than or equal to 1 (got 0)"),
+    Case(
+        "min-greater-than-max",
+        dev(instances={"min": 5, "max": 3}),
+        f"{A}: instances.min: must be ≤ instances.max (got 5 > 3)",
+    ),
+    Case(
+        "desired-outside",
+        dev(instances={"min": 1, "max": 2, "desired": 3}),
+        f"{A}: instances.desired: must be between min and max (1–2) (got 3)",
+    ),
+    Case(
+        "scale-in-above-out",
+        dev(instances={"scale_in_cpu": 80}),
+        f"{A}: instances.scale_in_cpu: must be < instances.scale_out_cpu (got 80 ≥ 70)",
+    ),
+    Case(
+        "timeout-above-interval",
+        dev(health_check={"timeout": 40}),
+        f"{A}: health_check.timeout: must be < health_check.interval (got 40 ≥ 30)",
+    ),
+    # --- identifiers, ARNs, addresses -------------------------------------------------------
+    Case(
+        "invalid-connection-arn",
+        dev(pipeline={"connection_arn": "arn:aws:iam::1:role/x"}),
+        (
+            f"{A}: pipeline.connection_arn: must be a CodeStar/CodeConnections connection ARN (got "
+            "'arn:aws:iam::1:role/x')"
+        ),
+    ),
+    Case(
+        "connection-other-account",
+        dev(pipeline={"connection_arn": CONNECTION.replace("1111", "2222")}),
+        f"{A}: pipeline.connection_arn: must be in the platform account 111111111111 (got 222222222222)",
+    ),
+    Case(
+        "invalid-certificate-arn",
+        prod(domain={**DOMAIN, "certificate_arn": "arn:aws:acm:x"}),
+        ("customers/acme-prod.yaml: domain.certificate_arn: must be an ACM certificate ARN (got 'arn:aws:acm:x')"),
+    ),
+    Case(
+        "invalid-email",
+        prod(pipeline={"approval_emails": ["ops@"]}),
+        ("customers/acme-prod.yaml: pipeline.approval_emails[0]: must be an email address (got 'ops@')"),
+    ),
+    Case(
+        "invalid-ami",
+        dev(image={"source_ami": "ami-XYZ"}),
+        f"{A}: image.source_ami: must be an AMI id like ami-0123456789abcdef0 (got 'ami-XYZ')",
+    ),
+    Case(
+        "invalid-ecr-image",
+        dev(pipeline={"test_image": "python:3"}),
+        (
+            f"{A}: pipeline.test_image: must be an ECR image URI like "
+            "111111111111.dkr.ecr.eu-west-1.amazonaws.com/repo:tag (got 'python:3')"
+        ),
+    ),
+    Case(
+        "invalid-ssh-user",
+        dev(image={"ssh_username": "ec2 user"}),
+        f"{A}: image.ssh_username: must be a Linux user name like ec2-user (got 'ec2 user')",
+    ),
+    Case(
+        "cidr-too-big",
+        platform(network={"cidr": "10.0.0.0/33"}),
+        (
+            f"{P}: network.cidr: must be an IPv4 network like 10.20.0.0/16 (got '10.0.0.0/33': '33' is not a "
+            "valid netmask)"
+        ),
+    ),
+    Case(
+        "cidr-public",
+        platform(network={"cidr": "8.8.0.0/16"}),
+        f"{P}: network.cidr: must be a private range (RFC 1918) (got '8.8.0.0/16')",
+    ),
+    Case(
+        "domain-double-dot",
+        prod(domain={**DOMAIN, "name": "shop..acme.com"}),
+        (
+            "customers/acme-prod.yaml: domain.name: must be a lowercase DNS name like shop.example.com "
+            "(got 'shop..acme.com')"
+        ),
+    ),
+    Case(
+        "domain-upper-case",
+        prod(domain={**DOMAIN, "name": "Shop.Acme.com"}),
+        (
+            "customers/acme-prod.yaml: domain.name: must be a lowercase DNS name like shop.example.com "
+            "(got 'Shop.Acme.com')"
+        ),
+    ),
+    Case(
+        "domain-too-long-for-alb",
+        prod(domain={**DOMAIN, "name": f"{'a' * 63}.{'b' * 63}.acme.com"}),
+        (
+            "customers/acme-prod.yaml: domain.name: host name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            "aaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.ac"
+            "me.com' is 136 characters; a load balancer host-header value allows at most 128"
+        ),
+    ),
+    Case("region", platform(region="Europe"), f"{P}: region: must be an AWS region like eu-west-1 (got 'Europe')"),
+    Case(
+        "state-bucket",
+        platform(state={"bucket": "Vend_State"}),
+        (
+            f"{P}: state.bucket: state bucket 'Vend_State' must be lowercase letters, digits, dots and "
+            "hyphens, starting and ending with a letter or digit"
+        ),
+    ),
+    Case(
+        "tag-aws-prefix",
+        dev(tags={"aws:owner": "x"}),
+        f"{A}: tags: tag key 'aws:owner' must be 1–128 characters and not start with 'aws:'",
+    ),
+    # --- names and files --------------------------------------------------------------------
+    Case(
+        "customer-upper-case",
+        {"Acme-dev.yaml": customer("Acme", "dev")},
+        (
+            "customers/Acme-dev.yaml: customer: must be lowercase letters, digits and single hyphens, "
+            "starting with a letter (got 'Acme')"
+        ),
+    ),
+    Case(
+        "customer-unicode",
+        {"açme-dev.yaml": customer("açme", "dev")},
+        (
+            "customers/açme-dev.yaml: customer: must be lowercase letters, digits and single hyphens, "
+            "starting with a letter (got 'açme')"
+        ),
+    ),
+    Case(
+        "customer-path-separator",
+        dev(customer="../acme"),
+        (
+            f"{A}: customer: must be lowercase letters, digits and single hyphens, starting with a letter "
+            "(got '../acme')"
+        ),
+    ),
+    Case(
+        "environment-hyphen",
+        {"acme-q-a.yaml": customer("acme", "q-a")},
+        (
+            "customers/acme-q-a.yaml: environment: must be lowercase letters and digits, starting with "
+            "a letter (no hyphens) (got 'q-a')"
+        ),
+    ),
+    Case(
+        "environment-reserved",
+        {"acme-pipeline.yaml": customer("acme", "pipeline")},
+        "customers/acme-pipeline.yaml: environment: 'pipeline' is reserved",
+    ),
+    Case(
+        "file-name-mismatch",
+        {"acme-staging.yaml": customer("acme", "dev")},
+        "customers/acme-staging.yaml: customer/environment: file name must be acme-dev.yaml",
+    ),
+    Case(
+        "yml-extension",
+        {"globex-dev.yml": customer("globex", "dev")},
+        "customers/globex-dev.yml: use the .yaml extension (.yml files are not read)",
+    ),
+    Case("symlink-outside", {}, "customers/evil-dev.yaml: symlink points outside customers", setup=symlink_outside),
+    Case("directory-named-yaml", {}, "customers/globex-dev.yaml: not a regular file", setup=directory_named_yaml),
+    Case("platform-missing", {"platform.yaml": None}, f"{P}: file not found"),
+    # --- across files -----------------------------------------------------------------------
+    Case(
+        "duplicate-environment",
+        {"acme-dev2.yaml": customer("acme", "dev")},
+        "customers/acme-dev2.yaml: customer/environment: file name must be acme-dev.yaml",
+        also=("customers/acme-dev2.yaml: customer: duplicate environment acme-dev (also in customers/acme-dev.yaml)",),
+    ),
+    Case(
+        "duplicate-hostname",
+        {
+            "acme-prod.yaml": customer("acme", "prod", domain=DOMAIN),
+            "globex-prod.yaml": customer("globex", "prod", domain=DOMAIN),
+        },
+        (
+            "customers/globex-prod.yaml: domain.name: duplicate hostname shop.acme.com (also in "
+            "customers/acme-prod.yaml)"
+        ),
+    ),
+    Case(
+        "duplicate-priority",
+        {**dev(priority=150), "globex-dev.yaml": customer("globex", "dev", priority=150)},
+        ("customers/globex-dev.yaml: priority: duplicate priority 150 (also in customers/acme-dev.yaml)"),
+    ),
+    Case(
+        "production-without-approvers",
+        prod(pipeline={"approval_emails": []}),
+        ("customers/acme-prod.yaml: pipeline.approval_emails: required in production (at least one approver)"),
+    ),
+]
+
+
+def write_case(directory: Path, case: Case) -> None:
+    directory.mkdir(parents=True)
+    files = {"platform.yaml": PLATFORM, "acme-dev.yaml": customer("acme", "dev"), **case.files}
+    for name, content in files.items():
+        if content is None:
+            continue
+        target = directory / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False))
+    if case.setup:
+        case.setup(directory)
+
+
+PROBLEM = re.compile(r"(customers/[^:]+): (.+)")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(tmp_path, case):
+    customers = tmp_path / "customers"
+    write_case(customers, case)
+    previous = tmp_path / "cdktf.out"
+    (previous / "stacks" / "acme-dev").mkdir(parents=True)
+    (previous / "manifest.json").write_text('{"previous": true}')
+    (previous / "stacks" / "acme-dev" / "cdk.tf.json").write_text("{}")
+    before = tree_digest(previous)
+
+    result = run_main(customers, previous)
+
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert lines[-1] == f"synth stopped: {len(lines) - 1} problem(s); nothing was written"
+    for line in lines[:-1]:
+        match = PROBLEM.fullmatch(line)
+        assert match and (tmp_path / match[1]).name in {p.name for p in customers.iterdir()} | {"platform.yaml"}, line
+    assert lines[0] == case.first_line
+    assert set(case.also) <= set(lines)
+    assert tree_digest(previous) == before
