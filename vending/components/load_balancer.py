@@ -76,14 +76,14 @@ class LoadBalancer(Construct):
             desync_mitigation_mode="strictest",
             access_logs=LbAccessLogs(bucket=log_bucket, enabled=True),
         )
+        load_balancer_arn = self.load_balancer.arn
         self.web_acl = WebAcl(
             self,
             "web-acl",
             name=web_acl_name,
-            load_balancer_arn=self.load_balancer.arn,
+            load_balancer_arn=load_balancer_arn,
             log_bucket_arn=f"arn:aws:s3:::{log_bucket}",
         )
-        load_balancer_arn = self.load_balancer.arn
         self.http_listener = LbListener(
             self,
             "http",

@@ -59,16 +59,17 @@ class PrivateBucket(Construct):
         access logs."""
         super().__init__(scope, construct_id)
         self.bucket = S3Bucket(self, "bucket", bucket=name)
+        bucket_id, bucket_arn = self.bucket.id, self.bucket.arn  # each attribute read is a call into Node
         S3BucketOwnershipControls(
             self,
             "ownership",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
         public_access = S3BucketPublicAccessBlock(
             self,
             "public-access",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
@@ -77,7 +78,7 @@ class PrivateBucket(Construct):
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=[
                 S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=(
@@ -96,13 +97,13 @@ class PrivateBucket(Construct):
         versioning = S3BucketVersioningA(
             self,
             "versioning",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            bucket=self.bucket.id,
+            bucket=bucket_id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
                     id="expire-old-objects",
@@ -132,19 +133,17 @@ class PrivateBucket(Construct):
                 effect="Deny",
                 principals={"AWS": ["*"]},
                 actions=["s3:*"],
-                resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
+                resources=[bucket_arn, f"{bucket_arn}/*"],
                 conditions=[("Bool", "aws:SecureTransport", ["false"])],
             ),
             *self.grants(),
         )
-        self.policy = S3BucketPolicy(
-            self, "policy", bucket=self.bucket.id, policy=document.json, depends_on=[public_access]
-        )
+        self.policy = S3BucketPolicy(self, "policy", bucket=bucket_id, policy=document.json, depends_on=[public_access])
         if access_log_bucket is not None:
             S3BucketLoggingA(
                 self,
                 "access-logs",
-                bucket=self.bucket.id,
+                bucket=bucket_id,
                 target_bucket=access_log_bucket,
                 target_prefix=S3_ACCESS_LOG_PREFIX,
                 # <prefix><account>/<region>/<bucket>/<date>/…: one folder per source bucket.
