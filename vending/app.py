@@ -76,7 +76,7 @@ def build(prepared: Prepared, outdir: Path):
     protection on every stack. cdktf, the provider bindings and each kind of stack are imported only
     now, and only when selected: imports are most of a small synth's time."""
     lazy_provider.install()
-    from cdktf import App, Aspects
+    from cdktf import App
 
     from vending import policies, protection
 
@@ -106,9 +106,9 @@ def build(prepared: Prepared, outdir: Path):
         destroying = stack.node.id in prepared.settings.allow_destroy
         policies.check(stack, production=stack.production, destroying=destroying)
         if destroying:
-            Aspects.of(stack).add(protection.AllowDestroy())
+            protection.apply(stack, protection.AllowDestroy())
         elif stack.production:
-            Aspects.of(stack).add(protection.PreventDestroy())
+            protection.apply(stack, protection.PreventDestroy())
     return app
 
 

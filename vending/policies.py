@@ -1,9 +1,9 @@
-"""Policy checks at synth: each stack's resources against small rules, as a cdktf Aspect.
+"""Policy checks at synth: each stack's resources against small rules.
 
-``PolicyCheck`` visits a stack once, on its synthesized configuration, and records one line per
-violation, naming the construct path (``acme-prod/database/instance: production database
-must have deletion protection``). ``app.synthesize`` turns them into a ConfigError before
-anything is written. Each rule is one ``Rule``: the resource types it looks at, what it
+``PolicyCheck`` visits a stack once, on its configuration, and records one line per violation,
+naming the construct path (``acme-prod/database/instance: production database must have
+deletion protection``). ``app.synthesize`` turns them into a ConfigError before anything is
+written. Each rule is one ``Rule``: the resource types it looks at, what it
 requires, and a predicate over one resource's configuration (and, for rules that look at a
 resource's companions, the whole stack).
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from cdktf import Aspects, IAspect, TerraformStack
+from cdktf import IAspect, TerraformStack
 
 Config = dict[str, Any]
 
@@ -199,19 +199,18 @@ class PolicyCheck:
             self.violations += violations(node.to_terraform(), production=self.production, destroying=self.destroying)
 
 
+_checks: dict[TerraformStack, PolicyCheck] = {}  # jsii keeps every stack alive anyway
+
+
 def check(stack: TerraformStack, *, production: bool, destroying: bool = False) -> PolicyCheck:
+    """Check the built ``stack`` now, on the configuration that an Aspect would see first thing
+    at synth; not as an Aspect, which is slow (see ``protection.apply``)."""
     aspect = PolicyCheck(production=production, destroying=destroying)
-    Aspects.of(stack).add(aspect)
+    aspect.visit(stack)
+    _checks[stack] = aspect
     return aspect
 
 
 def found(app) -> list[str]:
-    """Every violation recorded by the PolicyChecks of ``app``'s stacks (after ``app.synth()``)."""
-    return [
-        line
-        for stack in app.node.children
-        if isinstance(stack, TerraformStack)
-        for aspect in Aspects.of(stack).all
-        if isinstance(aspect, PolicyCheck)
-        for line in aspect.violations
-    ]
+    """Every violation recorded by the PolicyChecks of ``app``'s stacks."""
+    return [line for stack in app.node.children if stack in _checks for line in _checks[stack].violations]

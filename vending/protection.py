@@ -8,8 +8,10 @@ deletion protection that AWS itself enforces, so that deploying and then destroy
 
 from __future__ import annotations
 
+import functools
+
 import jsii
-from cdktf import IAspect, TerraformResource
+from cdktf import IAspect, TerraformResource, TerraformStack
 
 # Data that a re-creation would not bring back.
 STATEFUL_TYPES = frozenset({"aws_db_instance", "aws_s3_bucket", "aws_kms_key"})
@@ -17,10 +19,23 @@ STATEFUL_TYPES = frozenset({"aws_db_instance", "aws_s3_bucket", "aws_kms_key"})
 DELETION_PROTECTION = {"aws_db_instance": "deletion_protection", "aws_lb": "enable_deletion_protection"}
 
 
+def apply(stack: TerraformStack, aspect: IAspect) -> None:
+    """Visit every construct of the built ``stack`` with ``aspect`` now, from Python, rather than
+    adding it to the stack's Aspects: an Aspect written in Python costs a call from Node for every
+    construct at synth, more than building the stack itself."""
+    for node in stack.node.find_all():
+        aspect.visit(node)
+
+
+@functools.cache
+def _resource_type(binding: type) -> str:
+    return binding.TF_RESOURCE_TYPE  # a call into Node: once per class, not per resource
+
+
 @jsii.implements(IAspect)
 class PreventDestroy:
     def visit(self, node) -> None:
-        if isinstance(node, TerraformResource) and node.terraform_resource_type in STATEFUL_TYPES:
+        if isinstance(node, TerraformResource) and _resource_type(type(node)) in STATEFUL_TYPES:
             node.add_override("lifecycle.prevent_destroy", True)
 
 
@@ -31,7 +46,7 @@ class AllowDestroy:
     def visit(self, node) -> None:
         if not isinstance(node, TerraformResource):
             return
-        kind = node.terraform_resource_type
+        kind = _resource_type(type(node))
         if kind in DELETION_PROTECTION:
             node.add_override(DELETION_PROTECTION[kind], False)
         if kind == "aws_s3_bucket":
