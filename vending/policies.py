@@ -1,22 +1,23 @@
 """Policy checks at synth: each stack's resources against small rules.
 
-``PolicyCheck`` visits a stack once, on its configuration, and records one line per violation,
-naming the construct path (``acme-prod/database/instance: production database must have
-deletion protection``). ``app.synthesize`` turns them into a ConfigError before anything is
-written. Each rule is one ``Rule``: the resource types it looks at, what it
-requires, and a predicate over one resource's configuration (and, for rules that look at a
-resource's companions, the whole stack).
+``check`` marks a stack; after synth, ``found`` checks each marked stack once, on its
+synthesized configuration, with one line per violation, naming the construct path
+(``acme-prod/database/instance: production database must have deletion protection``).
+``app.synthesize`` turns them into a ConfigError before anything is written. Each rule is one
+``Rule``: the resource types it looks at, what it requires, and a predicate over one
+resource's configuration (and, for rules that look at a resource's companions, the whole stack).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import jsii
-from cdktf import IAspect, TerraformStack
+from cdktf import TerraformStack
 
 Config = dict[str, Any]
 
@@ -185,32 +186,28 @@ def violations(stack: Config, *, production: bool, destroying: bool = False) -> 
     return found
 
 
-@jsii.implements(IAspect)
-class PolicyCheck:
-    """Checks the stack it is added to; the findings wait in ``violations``."""
-
-    def __init__(self, *, production: bool, destroying: bool = False) -> None:
-        self.production, self.destroying = production, destroying
-        self.violations: list[str] = []
-
-    def visit(self, node) -> None:
-        # Raising here would surface as a jsii error: record, and let synthesize() report.
-        if isinstance(node, TerraformStack):
-            self.violations += violations(node.to_terraform(), production=self.production, destroying=self.destroying)
+_checks: dict[TerraformStack, tuple[bool, bool]] = {}  # stack → (production, destroying)
 
 
-_checks: dict[TerraformStack, PolicyCheck] = {}  # jsii keeps every stack alive anyway
-
-
-def check(stack: TerraformStack, *, production: bool, destroying: bool = False) -> PolicyCheck:
-    """Check the built ``stack`` now, on the configuration that an Aspect would see first thing
-    at synth; not as an Aspect, which is slow (see ``protection.apply``)."""
-    aspect = PolicyCheck(production=production, destroying=destroying)
-    aspect.visit(stack)
-    _checks[stack] = aspect
-    return aspect
+def check(stack: TerraformStack, *, production: bool, destroying: bool = False) -> None:
+    """Have ``found`` check ``stack``: with the production rules when ``production``, without the
+    deletion guards when ``destroying``."""
+    _checks[stack] = (production, destroying)
 
 
 def found(app) -> list[str]:
-    """Every violation recorded by the PolicyChecks of ``app``'s stacks."""
-    return [line for stack in app.node.children if stack in _checks for line in _checks[stack].violations]
+    """Every violation in the checked stacks of ``app``, on their configuration as synthesized
+    (after ``app.synth()``), read back from the output where it is JSON. Asking Node for a
+    stack's configuration costs about as much as synthesizing it, and a check as an Aspect
+    written in Python, a call from Node for every construct."""
+    outdir = Path(app.outdir)
+    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))["stacks"]
+    lines = []
+    for stack in app.node.children:
+        if stack not in _checks:
+            continue
+        production, destroying = _checks[stack]
+        path = outdir / manifest[stack.node.id]["synthesizedStackPath"]
+        config = json.loads(path.read_text(encoding="utf-8")) if path.suffix == ".json" else stack.to_terraform()
+        lines += violations(config, production=production, destroying=destroying)
+    return lines
