@@ -126,7 +126,10 @@ def test_a_subset_synth_leaves_the_other_stacks_output_alone(samples_dir, tmp_pa
 def test_vending_stacks_imports_only_what_the_named_stacks_need(samples_dir, tmp_path):
     code = (
         "import sys; from pathlib import Path\n"
+        "from vending import lazy_provider\n"
         "from vending.app import synthesize; from vending.settings import Settings\n"
+        "install = lazy_provider.install\n"  # it must start the jsii kernel, or Node loads every submodule
+        "lazy_provider.install = lambda: print('jsii' in sys.modules) or install()\n"
         f"synthesize(Settings(customers_dir=Path({str(samples_dir)!r}), outdir=Path({str(tmp_path / 'out')!r}),"
         " stacks=('acme-prod',)), log=lambda line: None)\n"
         "print(sorted(m for m in sys.modules if m.startswith('vending.stacks.')))\n"
@@ -135,6 +138,7 @@ def test_vending_stacks_imports_only_what_the_named_stacks_need(samples_dir, tmp
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
+        "False",
         "['vending.stacks.base', 'vending.stacks.environment']",
         "False True",
     ]

@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cdktf import TerraformStack
+if TYPE_CHECKING:  # cdktf is imported by app.build(), after the lazy provider import is set up
+    from cdktf import TerraformStack
 
 Config = dict[str, Any]
 
