@@ -197,10 +197,10 @@ def check(stack: TerraformStack, *, production: bool, destroying: bool = False) 
 
 
 def found(app) -> list[str]:
-    """Every violation in the checked stacks of ``app``, on their configuration as synthesized
-    (after ``app.synth()``), read back from the output where it is JSON. Asking Node for a
-    stack's configuration costs about as much as synthesizing it, and a check as an Aspect
-    written in Python, a call from Node for every construct."""
+    """Every violation in the checked stacks of ``app`` (after ``app.synth()``), on their
+    configuration as synthesized: read back from the output where it is JSON, since asking Node
+    for it costs about as much as synthesizing the stack (and checking as an Aspect written in
+    Python, a call from Node for every construct)."""
     outdir = Path(app.outdir)
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))["stacks"]
     lines = []
