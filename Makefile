@@ -88,8 +88,8 @@ demo: setup ## the whole flow on a local AWS emulator: bake, cdktf deploy, outpu
 demo-down: ## stop the demo's emulator and remove .demo/
 	$(PY) -m vending demo --down
 
-test: setup ## run the test suite (real terraform, packer, moto and the checkov scan)
-	$(PY) -m pytest
+test: setup ## run the test suite (real terraform, packer, moto and the checkov scan), emulator tests beside the rest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: setup ## ruff
 	$(VENV)/bin/ruff check .
