@@ -92,8 +92,8 @@ demo: setup ## the whole flow on a local AWS emulator: bake, cdktf deploy, outpu
 demo-down: ## stop the demo's emulator and remove .demo/
 	$(PY) -m vending demo --down
 
-test: setup ## run the test suite (real terraform, packer, moto and the checkov scan)
-	$(PY) -m pytest
+test: setup ## run the test suite (real terraform, packer, moto and the checkov scan), emulator tests beside the rest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: setup ## synth benchmark, plain cdktf vs Vending, into bench/REPORT.md: make bench [SIZES=1,10] [REPEAT=3]
 	$(PY) bench/bench.py $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEAT),--repeat $(REPEAT))

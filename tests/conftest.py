@@ -148,6 +148,15 @@ def config_dir(tmp_path) -> ConfigDir:
 
 # --- the end-to-end deployment on the local emulator (tests marked e2e) ------------------------
 
+
+def pytest_collection_modifyitems(items):
+    """With pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), all e2e tests share one
+    worker and its one deployment, while the other worker runs everything else."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
 E2E_STACKS = ["shared-alb", "acme-prod", "acme-prod-pipeline"]
 
 

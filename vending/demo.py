@@ -188,20 +188,11 @@ class Demo:
 
     def cdktf(self, verb: str, stacks: list[str]) -> None:
         """``cdktf deploy|destroy`` of ``stacks``, one after the other, in the order given."""
-        command = [
-            "npx",
-            "--no-install",
-            "cdktf",
-            verb,
-            *stacks,
-            "--auto-approve",
-            "--parallelism",
-            "1",
-            "--output",
-            str(self.outdir),
-        ]
+        # --skip-provider-lock: providers come from the local mirror; the lock step would ask the registry.
+        command = ["npx", "--no-install", "cdktf", verb, *stacks, "--auto-approve", "--skip-provider-lock"]
+        command += ["--parallelism", "1", "--output", str(self.outdir)]
         if verb == "deploy":
-            command += ["--skip-provider-lock", "--outputs-file", str(self.workdir / "outputs.json")]
+            command += ["--outputs-file", str(self.workdir / "outputs.json")]
         self.run(f"{verb}-{'-'.join(stacks)}", command, VENDING_STACKS=",".join(stacks))
 
     def outputs(self) -> dict[str, dict[str, Any]]:
