@@ -38,7 +38,7 @@ class WorkerError(RuntimeError):
 def split(stacks: Sequence[str], workers: int) -> list[Share]:
     """Split ``stacks`` into contiguous, near-equal shares, one per worker worth starting.
 
-    One share when this process runs a jsii kernel already: a forked child would share its pipe.
+    One share when this process has loaded jsii: a forked child would share its kernel's pipe.
     """
     count = 1 if "jsii" in sys.modules else max(1, min(workers, len(stacks) // MIN_STACKS_PER_WORKER))
     size, extra = divmod(len(stacks), count)
