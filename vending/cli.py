@@ -182,6 +182,7 @@ def _deploy(args: argparse.Namespace, settings: Settings) -> int:
     """``cdktf deploy`` of the named stacks, with VENDING_STACKS set so that synth builds only them."""
     from dataclasses import replace
 
+    from vending import terraform
     from vending.app import prepare
 
     prepare(replace(settings, stacks=tuple(args.stacks)))  # unknown stacks and bad config stop here
@@ -189,7 +190,7 @@ def _deploy(args: argparse.Namespace, settings: Settings) -> int:
     if args.auto_approve:
         command.append("--auto-approve")
     sys.stdout.flush()
-    os.execvpe(command[0], command, {**os.environ, "VENDING_STACKS": ",".join(args.stacks)})
+    os.execvpe(command[0], command, terraform.environment({**os.environ, "VENDING_STACKS": ",".join(args.stacks)}))
     return 0  # not reached: cdktf takes over this process
 
 

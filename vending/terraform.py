@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -46,7 +47,24 @@ def environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     configured = env.get("TF_CLI_CONFIG_FILE")
     if (not configured or not Path(configured).is_file()) and DEFAULT_CLI_CONFIG.is_file():
         env["TF_CLI_CONFIG_FILE"] = str(DEFAULT_CLI_CONFIG)
+    mirror = mirror_path(env.get("TF_CLI_CONFIG_FILE"))
+    if mirror:
+        # Providers are linked from the mirror, so a plugin cache saves nothing; and when the
+        # cache is the mirror itself (cdktf defaults it to ~/.terraform.d/plugin-cache, where
+        # some machines keep their mirror) terraform refuses to "install a directory to itself".
+        env["CDKTF_DISABLE_PLUGIN_CACHE_ENV"] = "1"
+        cache = env.get("TF_PLUGIN_CACHE_DIR")
+        if cache and Path(cache).resolve() == mirror.resolve():
+            del env["TF_PLUGIN_CACHE_DIR"]
     return env
+
+
+def mirror_path(cli_config: str | None) -> Path | None:
+    """The filesystem mirror a Terraform CLI configuration file names, if any."""
+    if not cli_config or not Path(cli_config).is_file():
+        return None
+    found = re.search(r'filesystem_mirror\s*{[^}]*?path\s*=\s*"([^"]+)"', Path(cli_config).read_text())
+    return Path(found.group(1)) if found else None
 
 
 def binary() -> str:
