@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ConfigDir
-from vending import affected
+from vending import affected, cli
 from vending.affected import Change
 
 KNOWN = ["shared-alb", "acme-dev", "acme-dev-pipeline", "acme-prod", "acme-prod-pipeline"]
@@ -102,3 +102,20 @@ def test_a_renamed_customer_file_touches_the_new_and_removes_the_old():
         [Change("R", "customers/acme-stage.yaml", "customers/acme-dev.yaml")], known=["shared-alb", "acme-stage"]
     )
     assert found.stacks == ["acme-stage"] and found.removed == ["acme-dev"]
+
+
+def test_affected_command_splits_production_from_the_rest(repo, monkeypatch, capsys):
+    commit(repo, {"customers/platform.yaml": (repo / "customers/platform.yaml").read_text() + "\n"})
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("VENDING_CUSTOMERS_DIR", raising=False)
+    assert cli.main(["affected", "--base", "main", "--only", "production"]) == 0
+    assert capsys.readouterr().out.split() == ["shared-alb", "acme-prod", "acme-prod-pipeline"]
+    assert cli.main(["affected", "--base", "main", "--only", "other"]) == 0
+    assert capsys.readouterr().out.split() == ["acme-dev", "acme-dev-pipeline"]
+
+
+def test_an_unknown_base_is_one_clear_error(repo, monkeypatch, capsys):
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("VENDING_CUSTOMERS_DIR", raising=False)
+    assert cli.main(["affected", "--base", "no-such-ref"]) == 1
+    assert "no-such-ref" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import synthesize
-from vending import synth_diff
+from vending import cli, synth_diff
 from vending.review import NO_STATE
 
 
@@ -54,3 +54,15 @@ def test_cdktf_metadata_is_not_a_change(sample_synth, tmp_path):
     path.write_text(json.dumps(stack))
     reviews, removed = synth_diff.compare(sample_synth.outdir, copy)
     assert removed == [] and not any(r.changes for r in reviews)
+
+
+def test_synth_diff_command_writes_the_report_and_exits_like_a_plan(sample_synth, head, tmp_path, capsys):
+    report = tmp_path / "review.md"
+    assert cli.main(["review", "--synth-diff", str(sample_synth.outdir), str(head.outdir), "--out", str(report)]) == 2
+    text = report.read_text()
+    assert "| `globex-prod` | prod | 0 | 1 | 0 | ⚠️ **needs approval** |" in text
+    assert "`max_size`: `4` → `5`" in text
+    assert "**removed**: `acme-dev`, `acme-dev-pipeline`" in text
+    assert cli.main(["review", "--synth-diff", str(sample_synth.outdir), str(sample_synth.outdir)]) == 0
+    assert "0 of 7 stacks change" in capsys.readouterr().out
+    assert cli.main(["review", "--synth-diff", str(tmp_path), str(head.outdir)]) == 1

@@ -283,9 +283,11 @@ def render(
     actions: tuple[str, ...] = ACTIONS,
     removed: list[str] = (),
     limit: int = COMMENT_LIMIT,
-    full_plan: Callable[[str], str] = lambda stack: f"`python -m vending review {stack}` prints it",
+    full_plan: Callable[[str], str] | None = None,
 ) -> str:
-    """The report, at most ``limit`` characters: plan texts are cut to fit, with a note."""
+    """The report, at most ``limit`` characters: plan texts are cut to fit, with a note that
+    says where the whole plan is (``full_plan(stack)``, by default: how to print it)."""
+    full_plan = full_plan or (lambda stack: f"`python -m vending review {stack}` prints it")
     changing = [r for r in reviews if r.changes]
     head = [MARKER, f"## {title}: {len(changing)} of {len(reviews)} stacks change", ""]
     if intro:
