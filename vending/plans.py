@@ -100,20 +100,17 @@ def diff(
         if before != after:
             yield prefix or "(resource)", SENSITIVE, SENSITIVE
         return
-    keys: list[Any] = []
     if isinstance(before, dict) and isinstance(after, dict):
-        unknown_keys = set(unknown) if isinstance(unknown, dict) else set()
-        keys = sorted(set(before) | set(after) | unknown_keys)
-        children = [(before.get(k), after.get(k), f"{prefix}.{k}" if prefix else k) for k in keys]
+        keys = sorted(set(before) | set(after) | (set(unknown) if isinstance(unknown, dict) else set()))
+        children = [(k, before.get(k), after.get(k), f"{prefix}.{k}" if prefix else k) for k in keys]
     elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        keys = list(range(len(before)))
-        children = [(before[i], after[i], f"{prefix}[{i}]") for i in keys]
-    if keys:
-        for key, (old, new, path) in zip(keys, children, strict=True):
-            marks = (_child(sensitive[0], key), _child(sensitive[1], key))
-            yield from diff(old, new, _child(unknown, key), marks, path)
-    elif before != after:
-        yield prefix or "(resource)", shown(before, sensitive[0]), shown(after, sensitive[1])
+        children = [(i, old, new, f"{prefix}[{i}]") for i, (old, new) in enumerate(zip(before, after, strict=True))]
+    else:
+        if before != after:
+            yield prefix or "(resource)", shown(before, sensitive[0]), shown(after, sensitive[1])
+        return
+    for key, old, new, path in children:
+        yield from diff(old, new, _child(unknown, key), (_child(sensitive[0], key), _child(sensitive[1], key)), path)
 
 
 def changed_paths(before: Any, after: Any, unknown: Any, prefix: str = "") -> list[str]:
@@ -197,15 +194,13 @@ def strip_noise(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not NOISE.match(line)).strip("\n")
 
 
-def run_plan(directory: Path, env: dict[str, str], *, refresh_only: bool = False, destroy: bool = False) -> Plan:
+def run_plan(directory: Path, env: dict[str, str], *, refresh_only: bool = False) -> Plan:
     """Run ``terraform plan`` in an initialised stack directory; the plan file is removed afterwards
     (it holds sensitive values in the clear)."""
     plan_file = "vending.tfplan"
     command = [terraform.binary(), "plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_file}"]
     if refresh_only:
         command.append("-refresh-only")
-    if destroy:
-        command.append("-destroy")
 
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(args, cwd=directory, env=env, capture_output=True, text=True, check=False)
