@@ -168,3 +168,18 @@ def test_markdown_survives_backticks_in_values():
     assert review.diff_view("    ~ resource {\n      + a = 1\n\n  -/+ resource") == (
         "~     resource {\n+       a = 1\n\n-/+   resource"
     )
+
+
+def test_a_plan_stopped_by_prevent_destroy_is_loud():
+    """Production's stateful resources refuse destruction: the plan fails, and says which."""
+    error = (
+        "terraform plan failed in cdktf.out/stacks/acme-prod:\n"
+        "Error: Instance cannot be destroyed\n\n"
+        "Resource aws_db_instance.database_instance_D7FC2283 has\n"
+        "lifecycle.prevent_destroy set, but the plan calls for this resource to be\n"
+        "destroyed."
+    )
+    report = render([StackReview("acme-prod", error=error)])
+    assert "> - `acme-prod`: **destroy refused** `aws_db_instance.database_instance_D7FC2283`" in report
+    assert report.index("[!CAUTION]") < report.index("**❌ Not planned**: `acme-prod`")
+    assert review.exit_status([StackReview("acme-prod", error=error)]) == 1

@@ -51,6 +51,8 @@ REASONS = {
     "delete_because_count_index": "count shrank",
     "delete_because_each_key": "for_each key gone",
 }
+# Terraform's error when a plan would destroy a resource with lifecycle.prevent_destroy.
+PREVENTED = re.compile(r"Resource\s+(\S+)\s+has\s+lifecycle\.prevent_destroy\s+set")
 NO_STATE = "new stack"
 WAITING = "⏳ planned once"
 MAX_PATHS = 12  # attribute paths listed per resource
@@ -234,12 +236,18 @@ def _status(review: StackReview) -> str:
 def _warnings(reviews: list[StackReview], removed: list[str]) -> list[str]:
     lines = []
     loud = [(r.stack, c) for r in reviews for c in r.changes if stateful(c)]
-    if loud:
+    prevented = [(r.stack, address) for r in reviews for address in PREVENTED.findall(r.error)]
+    if loud or prevented:
         lines += ["> [!CAUTION]", "> **⚠️ Stateful resources destroyed or replaced, or state moved: data may be lost**"]
         for stack, change in loud:
             forced = ", ".join(code(path) for path in change.replaced_because)
             why = f" ({forced} forces replacement)" if forced else ""
             lines.append(f"> - {code(stack)}: **{HEADINGS[change.action]}** {code(change.address)}{why}")
+        for stack, address in prevented:
+            lines.append(
+                f"> - {code(stack)}: **destroy refused** {code(address)}: the plan would destroy or replace it,"
+                " and `prevent_destroy` stops it (VENDING_ALLOW_DESTROY opts a stack in)"
+            )
         lines.append("")
     approval = [r.stack for r in reviews if r.needs_approval]
     if approval:
