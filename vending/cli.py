@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shlex
 import shutil
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vending import images, priorities
+from vending.app import all_stacks
 from vending.config import ConfigError, load_config
 from vending.settings import Settings
 
@@ -209,6 +211,127 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return demo.run(DEMO_DIR)
 
 
+def _stacks(names: list[str], known: list[str]) -> list[str]:
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError([f"{name}: no such stack (known: {', '.join(known)})" for name in unknown])
+    return [name for name in known if name in names]
+
+
+def _synthesized(args: argparse.Namespace, settings: Settings, stacks: list[str]) -> Path:
+    """The output to plan: ``--outdir`` as it is, or a fresh synth of ``stacks``."""
+    if args.outdir:
+        return _output(args.outdir)
+    if stacks:
+        from vending.app import synthesize
+
+        synthesize(dataclasses.replace(settings, stacks=tuple(stacks)))
+    return settings.outdir
+
+
+def _output(path: str) -> Path:
+    if not (Path(path) / "manifest.json").is_file():
+        raise ConfigError([f"{path}: not a synthesized output (no manifest.json)"])
+    return Path(path)
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _affected(args: argparse.Namespace, settings: Settings) -> tuple[list[str], list[str]]:
+    """The stacks changes since ``args.base`` touch, and the stacks of removed environments."""
+    from vending import affected
+
+    known = all_stacks(load_config(settings.customers_dir))
+    try:
+        found = affected.from_git(
+            Path.cwd(), args.base, known=known, customers_dir=settings.customers_dir, images_dir=settings.images_dir
+        )
+    except affected.GitError as error:
+        raise ConfigError([str(error)]) from None
+    for stack, path in found.reasons.items():
+        print(f"{stack}: touched by {path}", file=sys.stderr)
+    for name in found.removed:
+        print(f"{name}: removed: its stacks are not planned (destroy them explicitly)", file=sys.stderr)
+    return found.stacks, [stack for name in found.removed for stack in (name, f"{name}-pipeline")]
+
+
+def _review(args: argparse.Namespace, settings: Settings) -> int:
+    from vending import review, terraform
+    from vending.review import code
+
+    if args.synth_diff:
+        from vending import synth_diff
+
+        reviews, removed = synth_diff.compare(*(_output(path) for path in args.synth_diff))
+        intro = (
+            f"Synthesized configuration of {len(reviews)} stack(s) compared with the base; no plan was run, so"
+            " replacements, drift and computed values are not shown."
+        )
+        report = review.render(
+            reviews, title="Synth diff", intro=intro, actions=("create", "update", "delete"), removed=removed
+        )
+        _emit(report, args.out)
+        return review.exit_status(reviews)
+
+    removed: list[str] = []
+    if args.stacks:
+        stacks = _stacks(args.stacks, all_stacks(load_config(settings.customers_dir)))
+        intro = ""
+    elif args.base:
+        stacks, removed = _affected(args, settings)
+        intro = f"Stacks touched by the changes since {code(args.base)}."
+    else:
+        stacks, intro = all_stacks(load_config(settings.customers_dir)), ""
+    outdir = _synthesized(args, settings, stacks)
+    reviews = review.plan_stacks(outdir, stacks, terraform.environment(os.environ), jobs=args.jobs)
+
+    full_plan = None
+    if args.plans_dir:
+        plans_dir = Path(args.plans_dir)
+        plans_dir.mkdir(parents=True, exist_ok=True)
+        for r in reviews:
+            (plans_dir / f"{r.stack}.txt").write_text(r.text or r.error, encoding="utf-8")
+
+        def full_plan(stack: str) -> str:
+            where = code(str(plans_dir / f"{stack}.txt"))
+            return f"{where} in the artifacts of [this workflow run]({args.plans_url})" if args.plans_url else where
+
+    _emit(review.render(reviews, intro=intro, removed=removed, full_plan=full_plan), args.out)
+    return review.exit_status(reviews)
+
+
+def _affected_command(args: argparse.Namespace, settings: Settings) -> int:
+    from vending.review import production
+
+    stacks, _ = _affected(args, settings)
+    for stack in stacks:
+        if args.only is None or production(stack) == (args.only == "production"):
+            print(stack)
+    return 0
+
+
+def _drift(args: argparse.Namespace, settings: Settings) -> int:
+    from vending import drift, terraform
+
+    known = all_stacks(load_config(settings.customers_dir))
+    stacks = _stacks(args.stacks, known) if args.stacks else known
+    outdir = _synthesized(args, settings, stacks)
+    reviews = drift.check(outdir, stacks, terraform.environment(os.environ), jobs=args.jobs)
+    _emit(drift.markdown(reviews) if args.format == "markdown" else drift.text(reviews), args.out)
+    return drift.exit_status(reviews)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1 (got {text!r})")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m vending", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True, metavar="command")
@@ -258,6 +381,40 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the whole flow against the local emulator")
     demo.add_argument("--down", action="store_true", help="stop the demo's emulator and remove .demo/")
     demo.set_defaults(handler=_demo)
+
+    outdir_help = "plan this synthesized output as it is (default: synthesize the stacks into CDKTF_OUTDIR)"
+    review = commands.add_parser(
+        "review", help="plan stacks and write one Markdown report (exit 0 no changes, 2 changes, 1 error)"
+    )
+    review.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to plan (default: all, or see --base)")
+    review.add_argument("--base", metavar="REF", help="plan only the stacks that changes since REF touch")
+    review.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
+    review.add_argument("--jobs", type=_jobs, default=2, metavar="N", help="stacks planned at once (default: 2)")
+    review.add_argument("--outdir", help=outdir_help)
+    review.add_argument("--plans-dir", metavar="DIR", help="also write each stack's full plan text to DIR/<stack>.txt")
+    review.add_argument("--plans-url", metavar="URL", help="where readers find --plans-dir (e.g. the CI run)")
+    review.add_argument(
+        "--synth-diff",
+        nargs=2,
+        metavar=("BASE_OUT", "HEAD_OUT"),
+        help="compare two synthesized outputs instead of planning (no credentials needed)",
+    )
+    review.set_defaults(handler=_review)
+
+    touched = commands.add_parser("affected", help="list the stacks that changes since a git ref touch")
+    touched.add_argument("--base", metavar="REF", required=True, help="e.g. origin/main")
+    touched.add_argument(
+        "--only", choices=["production", "other"], help="production stacks (and shared-alb) or the others"
+    )
+    touched.set_defaults(handler=_affected_command)
+
+    drift = commands.add_parser("drift", help="refresh-only plans: what changed outside Terraform (exit 2 if anything)")
+    drift.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: all)")
+    drift.add_argument("--format", choices=["markdown", "text"], default="text")
+    drift.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
+    drift.add_argument("--jobs", type=_jobs, default=2, metavar="N", help="stacks checked at once (default: 2)")
+    drift.add_argument("--outdir", help=outdir_help)
+    drift.set_defaults(handler=_drift)
     return root
 
 

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from vending import terraform
 
-SENSITIVE = "(sensitive)"
+NOISE = re.compile(
+    r"^\S.*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after .*)$|^(Acquiring|Releasing) state lock"
+)
+
+
+class Shown(str):
+    """What a report shows in place of a value that it must not or cannot show."""
+
+
+SENSITIVE = Shown("(sensitive)")
+UNKNOWN = Shown("(known after apply)")
 
 
 @dataclass(frozen=True)
@@ -21,11 +33,18 @@ class ResourceChange:
     paths: tuple[str, ...]  # changed attributes of an update or replace, e.g. "launch_template[0].version"
     unknown: tuple[str, ...] = ()  # those of ``paths`` whose new value is only known after apply
     replaced_because: tuple[str, ...] = ()
+    values: tuple[tuple[str, Any, Any], ...] = ()  # (path, before, after); sensitive ones as SENSITIVE
+    reason: str = ""  # Terraform's action_reason, e.g. replace_because_tainted
 
     @property
     def attributes(self) -> set[str]:
         """Top-level attribute names the change touches."""
-        return {path.split(".")[0].split("[")[0] for path in self.paths}
+        return {_attribute(path) for path in self.paths}
+
+
+def _attribute(path: str) -> str:
+    """The top-level attribute of a path: ``launch_template`` of ``launch_template[0].version``."""
+    return path.split(".")[0].split("[")[0]
 
 
 def _action(actions: list[str]) -> str | None:
@@ -45,28 +64,58 @@ def _empty(value: Any) -> bool:
     return value is None or value == ""
 
 
+def _child(mark: Any, key: str | int) -> Any:
+    """The part of an after_unknown / *_sensitive mark that belongs to ``key``."""
+    if isinstance(mark, dict) and isinstance(key, str):
+        return mark.get(key)
+    if isinstance(mark, list) and isinstance(key, int) and key < len(mark):
+        return mark[key]
+    return None
+
+
+def _marked(mark: Any) -> bool:
+    if isinstance(mark, dict):
+        return any(_marked(m) for m in mark.values())
+    if isinstance(mark, list):
+        return any(_marked(m) for m in mark)
+    return mark is True
+
+
+def diff(
+    before: Any, after: Any, unknown: Any = None, sensitive: tuple[Any, Any] = (None, None), prefix: str = ""
+) -> Iterator[tuple[str, Any, Any]]:
+    """(path, before, after) for each value that differs or becomes unknown (then after is UNKNOWN).
+    A value marked sensitive (``before_sensitive``/``after_sensitive``) is never yielded, only SENSITIVE."""
+
+    def shown(value: Any, mark: Any) -> Any:
+        return SENSITIVE if _marked(mark) else value
+
+    if unknown is True:
+        if prefix:
+            yield prefix, shown(before, sensitive[0]), UNKNOWN
+        return
+    if _empty(before) and _empty(after) and not unknown:
+        return
+    if sensitive[0] is True or sensitive[1] is True:
+        if before != after:
+            yield prefix or "(resource)", SENSITIVE, SENSITIVE
+        return
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = sorted(set(before) | set(after) | (set(unknown) if isinstance(unknown, dict) else set()))
+        children = [(k, before.get(k), after.get(k), f"{prefix}.{k}" if prefix else k) for k in keys]
+    elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        children = [(i, old, new, f"{prefix}[{i}]") for i, (old, new) in enumerate(zip(before, after, strict=True))]
+    else:
+        if before != after:
+            yield prefix or "(resource)", shown(before, sensitive[0]), shown(after, sensitive[1])
+        return
+    for key, old, new, path in children:
+        yield from diff(old, new, _child(unknown, key), (_child(sensitive[0], key), _child(sensitive[1], key)), path)
+
+
 def changed_paths(before: Any, after: Any, unknown: Any, prefix: str = "") -> list[str]:
     """Attribute paths whose value differs between ``before`` and ``after`` (or becomes unknown)."""
-    if unknown is True:
-        return [prefix] if prefix else []
-    if _empty(before) and _empty(after) and not unknown:
-        return []
-    if isinstance(before, dict) and isinstance(after, dict):
-        unknown = unknown if isinstance(unknown, dict) else {}
-        paths = []
-        for key in sorted(set(before) | set(after) | set(unknown)):
-            child = f"{prefix}.{key}" if prefix else key
-            paths += changed_paths(before.get(key), after.get(key), unknown.get(key), child)
-        return paths
-    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        unknown = unknown if isinstance(unknown, list) else []
-        paths = []
-        for index, (old, new) in enumerate(zip(before, after, strict=True)):
-            paths += changed_paths(old, new, unknown[index] if index < len(unknown) else None, f"{prefix}[{index}]")
-        return paths
-    if before == after:
-        return []
-    return [prefix] if prefix else ["(resource)"]
+    return [path for path, _, _ in diff(before, after, unknown, prefix=prefix)]
 
 
 def _change(entry: dict[str, Any]) -> ResourceChange | None:
@@ -74,17 +123,27 @@ def _change(entry: dict[str, Any]) -> ResourceChange | None:
     action = _action(change["actions"])
     if action is None:
         return None
-    paths: list[str] = []
+    values: list[tuple[str, Any, Any]] = []
     unknown: list[str] = []
     if action in ("update", "replace"):
-        paths = changed_paths(change.get("before"), change.get("after"), change.get("after_unknown"))
+        sensitive = (change.get("before_sensitive"), change.get("after_sensitive"))
+        values = list(diff(change.get("before"), change.get("after"), change.get("after_unknown"), sensitive))
         # The same walk with nothing but the unknowns: the paths whose value is known only after apply.
         unknown = changed_paths(change.get("before"), change.get("before"), change.get("after_unknown"))
     replaced = tuple(
         "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
         for path in change.get("replace_paths", [])
     )
-    return ResourceChange(entry["address"], entry["type"], action, tuple(paths), tuple(unknown), replaced)
+    return ResourceChange(
+        entry["address"],
+        entry["type"],
+        action,
+        tuple(path for path, _, _ in values),
+        tuple(unknown),
+        replaced,
+        tuple(values),
+        entry.get("action_reason", ""),
+    )
 
 
 def resource_changes(plan: dict[str, Any]) -> list[ResourceChange]:
@@ -93,28 +152,77 @@ def resource_changes(plan: dict[str, Any]) -> list[ResourceChange]:
     return sorted((c for c in found if c is not None), key=lambda c: c.address)
 
 
+def _configured(plan: dict[str, Any]) -> dict[str, set[str]]:
+    """The attributes each root-module resource's configuration sets (default_tags set tags_all)."""
+    resources = plan.get("configuration", {}).get("root_module", {}).get("resources", [])
+    return {r["address"]: set(r.get("expressions", {})) | {"tags_all"} for r in resources}
+
+
 def drift(plan: dict[str, Any]) -> list[ResourceChange]:
-    """Changes made outside Terraform, found while refreshing."""
-    found = (_change(entry) for entry in plan.get("resource_drift", []) if entry.get("mode", "managed") == "managed")
-    return sorted((c for c in found if c is not None), key=lambda c: c.address)
+    """Changes made outside Terraform, found while refreshing: deleted resources, and changed
+    attributes that the configuration sets (the next apply puts those back). Attributes left to
+    AWS change on their own — a database's latest restorable time, a group's rules managed as
+    separate resources, what a first refresh fills in — and are not drift."""
+    configured = _configured(plan)
+    found = []
+    for entry in plan.get("resource_drift", []):
+        change = _change(entry) if entry.get("mode", "managed") == "managed" else None
+        if change is not None and change.action == "update":
+            attributes = configured.get(re.sub(r"\[[^\]]*\]$", "", entry["address"]))
+            values = tuple(v for v in change.values if attributes is None or _attribute(v[0]) in attributes)
+            paths = tuple(path for path, _, _ in values)
+            change = replace(change, paths=paths, values=values, unknown=()) if values else None
+        if change is not None:
+            found.append(change)
+    return sorted(found, key=lambda c: c.address)
 
 
-def plan_stack(directory: Path, env: dict[str, str], *, refresh_only: bool = False) -> dict[str, Any]:
-    """Run ``terraform plan`` in an initialised stack directory and return the JSON plan."""
+def has_state(plan: dict[str, Any]) -> bool:
+    """Whether the stack had deployed resources before this plan."""
+    resources = plan.get("prior_state", {}).get("values", {}).get("root_module", {}).get("resources", [])
+    return any(resource.get("mode") == "managed" for resource in resources)
+
+
+@dataclass(frozen=True)
+class Plan:
+    json: dict[str, Any]  # terraform show -json
+    text: str  # terraform show -no-color: what a person reads
+
+
+def strip_noise(text: str) -> str:
+    """Terraform's output without the refresh and state-lock progress lines."""
+    return "\n".join(line for line in text.splitlines() if not NOISE.match(line)).strip("\n")
+
+
+def run_plan(directory: Path, env: dict[str, str], *, refresh_only: bool = False) -> Plan:
+    """Run ``terraform plan`` in an initialised stack directory; the plan file is removed afterwards
+    (it holds sensitive values in the clear)."""
     plan_file = "vending.tfplan"
     command = [terraform.binary(), "plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_file}"]
     if refresh_only:
         command.append("-refresh-only")
-    result = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"terraform plan failed in {directory}:\n{result.stderr or result.stdout}")
-    shown = subprocess.run(
-        [terraform.binary(), "show", "-json", plan_file],
-        cwd=directory,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    (directory / plan_file).unlink(missing_ok=True)
-    return json.loads(shown.stdout)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(args, cwd=directory, env=env, capture_output=True, text=True, check=False)
+
+    try:
+        planned = run(*command)
+        if planned.returncode != 0:
+            raise RuntimeError(
+                f"terraform plan failed in {directory}:\n{strip_noise(planned.stderr or planned.stdout)}"
+            )
+        shown, text = (
+            run(terraform.binary(), "show", "-json", plan_file),
+            run(terraform.binary(), "show", "-no-color", plan_file),
+        )
+        for result in (shown, text):
+            if result.returncode != 0:
+                raise RuntimeError(f"terraform show failed in {directory}:\n{result.stderr}")
+    finally:
+        (directory / plan_file).unlink(missing_ok=True)
+    return Plan(json.loads(shown.stdout), strip_noise(text.stdout))
+
+
+def plan_stack(directory: Path, env: dict[str, str], *, refresh_only: bool = False) -> dict[str, Any]:
+    """Run ``terraform plan`` in an initialised stack directory and return the JSON plan."""
+    return run_plan(directory, env, refresh_only=refresh_only).json

@@ -94,6 +94,19 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
     return subprocess.run([binary(), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
+def init(directory: Path, env: dict[str, str]) -> None:
+    """``terraform init`` of a stack against its real backend. ``-reconfigure`` only re-reads the
+    backend settings (never migrates state); the plugin cache (the one cdktf uses) links the
+    provider instead of copying it into every stack."""
+    cache = Path(env.get("TF_PLUGIN_CACHE_DIR") or Path.home() / ".terraform.d" / "plugin-cache")
+    cache.mkdir(parents=True, exist_ok=True)
+    result = _run(
+        ["init", "-input=false", "-no-color", "-reconfigure"], directory, {**env, "TF_PLUGIN_CACHE_DIR": str(cache)}
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"terraform init failed in {directory}:\n{result.stderr or result.stdout}")
+
+
 def validate(outdir: Path, stacks: list[str] | None = None, workers: int = 2) -> list[Validation]:
     """``terraform validate`` every synthesized stack (``init -backend=false`` once, shared).
 
