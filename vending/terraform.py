@@ -96,13 +96,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 
 def init(directory: Path, env: dict[str, str]) -> None:
     """``terraform init`` of a stack against its real backend. ``-reconfigure`` only re-reads the
-    backend settings (never migrates state); the plugin cache (the one cdktf uses) links the
-    provider instead of copying it into every stack."""
-    cache = Path(env.get("TF_PLUGIN_CACHE_DIR") or Path.home() / ".terraform.d" / "plugin-cache")
-    cache.mkdir(parents=True, exist_ok=True)
-    result = _run(
-        ["init", "-input=false", "-no-color", "-reconfigure"], directory, {**env, "TF_PLUGIN_CACHE_DIR": str(cache)}
-    )
+    backend settings (never migrates state); providers are linked from the mirror, not copied."""
+    result = _run(["init", "-input=false", "-no-color", "-reconfigure"], directory, env)
     if result.returncode != 0:
         raise RuntimeError(f"terraform init failed in {directory}:\n{result.stderr or result.stdout}")
 
