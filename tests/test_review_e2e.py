@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from tests.conftest import synthesize
+from tests.conftest import E2E_STACKS, synthesize
 from vending import demo, drift, emulator, review
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +45,22 @@ def changed(e2e_deployment, tmp_path_factory):
     outdir = customers.parent / "cdktf.out"
     synthesize(customers, outdir, images_dir=deployed.images_dir, endpoint_url=deployed.emulator.url, stacks=stacks)
     return outdir, stacks
+
+
+@pytest.fixture(scope="module")
+def deployed_out(e2e_deployment, tmp_path_factory):
+    """The deployed configuration, synthesized afresh: other e2e tests deploy other stacks
+    through the deployment's own output directory."""
+    deployed = e2e_deployment
+    outdir = tmp_path_factory.mktemp("deployed") / "cdktf.out"
+    synthesize(
+        deployed.customers_dir,
+        outdir,
+        images_dir=deployed.images_dir,
+        endpoint_url=deployed.emulator.url,
+        stacks=tuple(E2E_STACKS),
+    )
+    return outdir
 
 
 def test_review_shows_create_update_replace_destroy_with_its_warnings(e2e_deployment, changed):
@@ -84,25 +100,25 @@ def run(deployed, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_review_command_exits_0_without_changes(e2e_deployment, tmp_path):
+def test_review_command_exits_0_without_changes(e2e_deployment, deployed_out, tmp_path):
     report = tmp_path / "review.md"
-    result = run(e2e_deployment, "review", "shared-alb", "--outdir", str(e2e_deployment.outdir), "--out", str(report))
+    result = run(e2e_deployment, "review", "shared-alb", "--outdir", str(deployed_out), "--out", str(report))
     assert result.returncode == 0, result.stderr
     assert "| `shared-alb` | platform | – | – | – | – | no changes |" in report.read_text()
 
 
-def test_drift_reports_a_change_behind_terraforms_back_then_nothing_once_put_back(e2e_deployment):
+def test_drift_reports_a_change_behind_terraforms_back_then_nothing_once_put_back(e2e_deployment, deployed_out):
     autoscaling = e2e_deployment.client("autoscaling")
     autoscaling.update_auto_scaling_group(AutoScalingGroupName="vend-acme-prod", MaxSize=9)
     try:
-        result = run(e2e_deployment, "drift", "acme-prod", "--outdir", str(e2e_deployment.outdir))
+        result = run(e2e_deployment, "drift", "acme-prod", "--outdir", str(deployed_out))
         assert result.returncode == 2, result.stderr
         assert f"  {GROUP}\n    max_size: 6 → 9\n" in result.stdout
-        found = drift.check(e2e_deployment.outdir, ["acme-prod"], e2e_deployment.env())[0].drift
+        found = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())[0].drift
         # Exactly that change, besides moto's known gaps (reported too: they are drift on the emulator).
         assert emulator.unexplained(list(found)) == [f"{GROUP}: update of max_size"]
     finally:
         autoscaling.update_auto_scaling_group(AutoScalingGroupName="vend-acme-prod", MaxSize=6)
-    [again] = drift.check(e2e_deployment.outdir, ["acme-prod"], e2e_deployment.env())
+    [again] = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())
     assert not again.error and GROUP not in {c.address for c in again.drift}
     assert emulator.unexplained(list(again.drift)) == []
