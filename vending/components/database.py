@@ -6,12 +6,12 @@ from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from vending.components.iam import assume_role_policy
+from vending.components.security_group import security_group
 from vending.config import Database as DatabaseConfig
 
 MASTER_USERNAME = "dbadmin"
@@ -49,15 +49,9 @@ class Database(Construct):
         production: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = SecurityGroup(
-            self,
-            "security-group",
-            name=security_group_name,
-            description=f"Database {identifier}: its instances only",
-            vpc_id=vpc_id,
-            tags={"Name": security_group_name},
+        self.security_group, security_group_id = security_group(
+            self, security_group_name, f"Database {identifier}: its instances only", vpc_id
         )
-        security_group_id = self.security_group.id  # each attribute read is a call into Node
         VpcSecurityGroupIngressRule(
             self,
             "ingress-from-instances",

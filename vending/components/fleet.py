@@ -25,11 +25,11 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateMonitoring,
     LaunchTemplateTagSpecifications,
 )
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from vending.components.security_group import security_group
 from vending.config import Instances
 
 HEALTH_CHECK_GRACE_SECONDS = 300
@@ -61,15 +61,9 @@ class Fleet(Construct):
         region: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = SecurityGroup(
-            self,
-            "security-group",
-            name=security_group_name,
-            description=f"Instances of {name}: application port from the load balancer only",
-            vpc_id=vpc_id,
-            tags={"Name": security_group_name},
+        self.security_group, security_group_id = security_group(
+            self, security_group_name, f"Instances of {name}: application port from the load balancer only", vpc_id
         )
-        security_group_id = self.security_group.id  # each attribute read is a call into Node
         VpcSecurityGroupIngressRule(
             self,
             "ingress-from-load-balancer",

@@ -12,10 +12,10 @@ from cdktf_cdktf_provider_aws.lb_listener import (
     LbListenerDefaultActionFixedResponse,
     LbListenerDefaultActionRedirect,
 )
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from vending.components.security_group import security_group
 from vending.components.web_acl import WebAcl
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"  # TLS 1.3, with 1.2 for older clients
@@ -42,15 +42,9 @@ class LoadBalancer(Construct):
         log_bucket: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group = SecurityGroup(
-            self,
-            "security-group",
-            name=security_group_name,
-            description=f"Load balancer {name}: HTTP and HTTPS from the internet",
-            vpc_id=vpc_id,
-            tags={"Name": security_group_name},
+        self.security_group, security_group_id = security_group(
+            self, security_group_name, f"Load balancer {name}: HTTP and HTTPS from the internet", vpc_id
         )
-        security_group_id = self.security_group.id  # each attribute read is a call into Node
         for port, why in ((80, "HTTP, redirected to HTTPS"), (443, "HTTPS")):
             VpcSecurityGroupIngressRule(
                 self,
