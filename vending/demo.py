@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from vending import emulator, local, plans
+from vending import emulator, local, naming, plans
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = REPO_ROOT / "customers"
@@ -76,8 +76,6 @@ class Demo:
                 "VENDING_CUSTOMERS_DIR": str(self.customers_dir),
                 "VENDING_IMAGES_DIR": str(self.images_dir),
                 "CDKTF_OUTDIR": str(self.outdir),
-                "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-                "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
                 "FORCE_COLOR": "0",
                 "NO_COLOR": "1",
                 "CI": "1",
@@ -111,7 +109,9 @@ class Demo:
 
         assert self.emulator is not None
         return boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=self.region
+            aws_access_key_id=local.EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=local.EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
+            region_name=self.region,
         ).client(service, endpoint_url=self.emulator.url)
 
     @contextmanager
@@ -134,52 +134,52 @@ class Demo:
         self.emulator, _ = local.up(self.state_file)
         return f"{self.emulator.url} (pid {self.emulator.pid})"
 
-    def seed(self, environments: tuple[str, ...] = (DEMO_ENVIRONMENT,)) -> str:
+    def seed(self) -> str:
         """Write a demo configuration from the samples, pointing at what exists in the emulator:
         the emulator's account, certificates issued there, and a source image it knows."""
         platform = yaml.safe_load((SAMPLES / "platform.yaml").read_text())
         self.region = platform["region"]
         self.account = self.client("sts").get_caller_identity()["Account"]
         self.sample_account = platform["certificate_arn"].split(":")[4]
-        acm = self.client("acm")
-
-        def certificate(domain: str) -> str:
-            return acm.request_certificate(DomainName=domain, ValidationMethod="DNS")["CertificateArn"]
 
         images = self.client("ec2").describe_images(
             Owners=["amazon"], Filters=[{"Name": "name", "Values": ["amzn2-ami-hvm-*-x86_64-gp2"]}]
         )["Images"]
         self.source_ami = sorted(images, key=lambda image: image["Name"])[-1]["ImageId"]
 
-        platform["certificate_arn"] = certificate(f"*.{platform['domain']}")
+        platform["certificate_arn"] = self.certificate(f"*.{platform['domain']}")
         platform["state"]["bucket"] = platform["state"]["bucket"].replace(self.sample_account, self.account)
         if self.customers_dir.exists():
             shutil.rmtree(self.customers_dir)
         self.customers_dir.mkdir(parents=True)
         (self.customers_dir / "platform.yaml").write_text(yaml.safe_dump(platform, sort_keys=False))
-        for name in environments:
-            self.add_environment(name)
+        self.add_environment(DEMO_ENVIRONMENT)
         return f"account {self.account}, source image {self.source_ami}, config in {self.customers_dir}"
 
-    def add_environment(self, name: str) -> None:
-        """Copy a sample environment into the demo configuration (after ``seed``)."""
+    def add_environment(self, name: str, customers_dir: Path | None = None) -> None:
+        """Copy a sample environment into the demo configuration (after ``seed``), or into a copy
+        of it at ``customers_dir``."""
         text = (SAMPLES / f"{name}.yaml").read_text().replace(self.sample_account, self.account)
         customer = yaml.safe_load(text)
         customer["image"]["source_ami"] = self.source_ami
         if customer.get("domain"):
-            customer["domain"]["certificate_arn"] = self.client("acm").request_certificate(
-                DomainName=customer["domain"]["name"], ValidationMethod="DNS"
-            )["CertificateArn"]
-        (self.customers_dir / f"{name}.yaml").write_text(yaml.safe_dump(customer, sort_keys=False))
+            customer["domain"]["certificate_arn"] = self.certificate(customer["domain"]["name"])
+        (customers_dir or self.customers_dir).joinpath(f"{name}.yaml").write_text(
+            yaml.safe_dump(customer, sort_keys=False)
+        )
+
+    def certificate(self, domain: str) -> str:
+        """A certificate issued by the emulator's ACM."""
+        return self.client("acm").request_certificate(DomainName=domain, ValidationMethod="DNS")["CertificateArn"]
 
     def bootstrap(self) -> str:
         output = self.run("bootstrap", [sys.executable, "-m", "vending", "bootstrap"])
         return output.strip().splitlines()[-1]
 
-    def bake(self, stack: str, build_number: str = "1") -> str:
+    def bake(self, stack: str) -> str:
         output = self.run(
             f"bake-{stack}",
-            [sys.executable, "-m", "vending", "bake", stack, "--repo", str(REPO_ROOT), "--build-number", build_number],
+            [sys.executable, "-m", "vending", "bake", stack, "--repo", str(REPO_ROOT), "--build-number", "1"],
         )
         exports = dict(
             line.removeprefix("export ").split("=", 1) for line in output.splitlines() if line.startswith("export ")
@@ -204,7 +204,7 @@ class Demo:
         return [f"s3://{bucket}/{item['Key']}" for item in listed]
 
     def replan(self, stack: str) -> list[plans.ResourceChange]:
-        return plans.resource_changes(plans.plan_stack(self.outdir / "stacks" / stack, self.env()))
+        return plans.resource_changes(plans.run_plan(self.outdir / "stacks" / stack, self.env(), text=False).json)
 
     def stop(self) -> None:
         local.down(self.state_file)
@@ -212,7 +212,7 @@ class Demo:
 
 def run(workdir: Path, log: Callable[[str], None] = print) -> int:
     demo = Demo(workdir=workdir, log=log)
-    stacks = ["shared-alb", DEMO_ENVIRONMENT, f"{DEMO_ENVIRONMENT}-pipeline"]
+    stacks = [naming.SHARED_ALB_STACK, DEMO_ENVIRONMENT, naming.pipeline_stack(DEMO_ENVIRONMENT)]
     total = 8
     started = time.monotonic()
     try:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from vending import plans
+
 # Every service the stacks (and their data sources) talk to.
 SERVICES = (
     "acm",
@@ -98,7 +100,7 @@ def explained(change: Any) -> dict[str, str]:
     """Why each changed attribute of an update is expected on the emulator (empty if not all are)."""
     reasons = {}
     for path in change.paths:
-        attribute = path.split(".")[0].split("[")[0]
+        attribute = plans.attribute(path)
         key = (change.type, attribute)
         if key in KNOWN_GAPS:
             reasons[attribute] = KNOWN_GAPS[key]

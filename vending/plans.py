@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,13 +35,8 @@ class ResourceChange:
     values: tuple[tuple[str, Any, Any], ...] = ()  # (path, before, after); sensitive ones as SENSITIVE
     reason: str = ""  # Terraform's action_reason, e.g. replace_because_tainted
 
-    @property
-    def attributes(self) -> set[str]:
-        """Top-level attribute names the change touches."""
-        return {_attribute(path) for path in self.paths}
 
-
-def _attribute(path: str) -> str:
+def attribute(path: str) -> str:
     """The top-level attribute of a path: ``launch_template`` of ``launch_template[0].version``."""
     return path.split(".")[0].split("[")[0]
 
@@ -113,9 +107,9 @@ def diff(
         yield from diff(old, new, _child(unknown, key), (_child(sensitive[0], key), _child(sensitive[1], key)), path)
 
 
-def changed_paths(before: Any, after: Any, unknown: Any, prefix: str = "") -> list[str]:
+def changed_paths(before: Any, after: Any, unknown: Any) -> list[str]:
     """Attribute paths whose value differs between ``before`` and ``after`` (or becomes unknown)."""
-    return [path for path, _, _ in diff(before, after, unknown, prefix=prefix)]
+    return [path for path, _, _ in diff(before, after, unknown)]
 
 
 def _change(entry: dict[str, Any]) -> ResourceChange | None:
@@ -169,7 +163,7 @@ def drift(plan: dict[str, Any]) -> list[ResourceChange]:
         change = _change(entry) if entry.get("mode", "managed") == "managed" else None
         if change is not None and change.action == "update":
             attributes = configured.get(re.sub(r"\[[^\]]*\]$", "", entry["address"]))
-            values = tuple(v for v in change.values if attributes is None or _attribute(v[0]) in attributes)
+            values = tuple(v for v in change.values if attributes is None or attribute(v[0]) in attributes)
             paths = tuple(path for path, _, _ in values)
             change = replace(change, paths=paths, values=values, unknown=()) if values else None
         if change is not None:
@@ -194,35 +188,25 @@ def strip_noise(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not NOISE.match(line)).strip("\n")
 
 
-def run_plan(directory: Path, env: dict[str, str], *, refresh_only: bool = False) -> Plan:
-    """Run ``terraform plan`` in an initialised stack directory; the plan file is removed afterwards
-    (it holds sensitive values in the clear)."""
+def run_plan(directory: Path, env: dict[str, str], *, refresh_only: bool = False, text: bool = True) -> Plan:
+    """Run ``terraform plan`` in an initialised stack directory, and read the plan as JSON and, with
+    ``text``, as a person reads it. The plan file is removed afterwards (it holds sensitive values
+    in the clear)."""
     plan_file = "vending.tfplan"
-    command = [terraform.binary(), "plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_file}"]
+    command = ["plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_file}"]
     if refresh_only:
         command.append("-refresh-only")
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(args, cwd=directory, env=env, capture_output=True, text=True, check=False)
-
     try:
-        planned = run(*command)
+        planned = terraform.run(command, directory, env)
         if planned.returncode != 0:
             raise RuntimeError(
                 f"terraform plan failed in {directory}:\n{strip_noise(planned.stderr or planned.stdout)}"
             )
-        shown, text = (
-            run(terraform.binary(), "show", "-json", plan_file),
-            run(terraform.binary(), "show", "-no-color", plan_file),
-        )
-        for result in (shown, text):
+        shows = [["show", "-json", plan_file]] + ([["show", "-no-color", plan_file]] if text else [])
+        results = [terraform.run(show, directory, env) for show in shows]
+        for result in results:
             if result.returncode != 0:
                 raise RuntimeError(f"terraform show failed in {directory}:\n{result.stderr}")
     finally:
         (directory / plan_file).unlink(missing_ok=True)
-    return Plan(json.loads(shown.stdout), strip_noise(text.stdout))
-
-
-def plan_stack(directory: Path, env: dict[str, str], *, refresh_only: bool = False) -> dict[str, Any]:
-    """Run ``terraform plan`` in an initialised stack directory and return the JSON plan."""
-    return run_plan(directory, env, refresh_only=refresh_only).json
+    return Plan(json.loads(results[0].stdout), strip_noise(results[1].stdout) if text else "")

@@ -67,6 +67,15 @@ def mirror_path(cli_config: str | None) -> Path | None:
     return Path(found.group(1)) if found else None
 
 
+def synthesized(outdir: Path) -> dict[str, dict]:
+    """Each stack's Terraform JSON in a synthesized output, by stack name."""
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    return {
+        name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())
+        for name, stack in manifest["stacks"].items()
+    }
+
+
 def binary() -> str:
     found = shutil.which("terraform")
     if found is None:
@@ -90,14 +99,15 @@ class Validation:
         return "\n".join(lines)
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([binary(), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
-def init(directory: Path, env: dict[str, str]) -> None:
-    """``terraform init`` of a stack against its real backend. ``-reconfigure`` only re-reads the
-    backend settings (never migrates state); providers are linked from the mirror, not copied."""
-    result = _run(["init", "-input=false", "-no-color", "-reconfigure"], directory, env)
+def init(directory: Path, env: dict[str, str], backend: str = "-reconfigure") -> None:
+    """``terraform init`` of a stack: against its real backend by default (``-reconfigure`` only
+    re-reads the backend settings, never migrates state), or ``-backend=false``. Providers are
+    linked from the mirror, not copied."""
+    result = run(["init", "-input=false", "-no-color", backend], directory, env)
     if result.returncode != 0:
         raise RuntimeError(f"terraform init failed in {directory}:\n{result.stderr or result.stdout}")
 
@@ -115,15 +125,13 @@ def validate(outdir: Path, stacks: list[str] | None = None, workers: int = 2) ->
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir()
     first = outdir / manifest["stacks"][names[0]]["workingDirectory"]
-    init = _run(["init", "-backend=false", "-input=false", "-no-color"], first, {**env, "TF_DATA_DIR": str(data_dir)})
-    if init.returncode != 0:
-        raise RuntimeError(f"terraform init failed in {first}:\n{init.stdout}{init.stderr}")
+    init(first, {**env, "TF_DATA_DIR": str(data_dir)}, backend="-backend=false")
     lock = (first / ".terraform.lock.hcl").read_text()
 
     def one(name: str) -> Validation:
         directory = outdir / manifest["stacks"][name]["workingDirectory"]
         (directory / ".terraform.lock.hcl").write_text(lock)
-        result = _run(["validate", "-json", "-no-color"], directory, {**env, "TF_DATA_DIR": str(data_dir)})
+        result = run(["validate", "-json", "-no-color"], directory, {**env, "TF_DATA_DIR": str(data_dir)})
         try:
             report = json.loads(result.stdout)
         except json.JSONDecodeError:
