@@ -5,12 +5,11 @@ source AMI (unbaked, with a warning). Bake records are written by ``python -m ve
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from vending.config import ConfigError, Customer
+from vending.files import write_atomically
 
 PINNED, BAKED, UNBAKED = "pinned", "baked", "unbaked"
 
@@ -50,17 +49,7 @@ def read_record(images_dir: Path, stack: str) -> dict | None:
 def write_record(images_dir: Path, stack: str, record: dict) -> Path:
     """Write atomically: a reader (or an interrupted bake) sees the old record or the new one."""
     path = record_path(images_dir, stack)
-    images_dir.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=images_dir)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(record, file, indent=2, sort_keys=True, ensure_ascii=False)
-            file.write("\n")
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomically(path, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return path
 
 

@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from vending.files import write_atomically
+
 HOST = "127.0.0.1"  # loopback only
 READY_TIMEOUT_SECONDS = 60
 # Credentials and region for the emulator: moto accepts anything, the SDKs insist on some.
@@ -48,7 +50,7 @@ class Emulator:
         return {**EMULATOR_ENV, "AWS_ENDPOINT_URL": self.url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
@@ -95,7 +97,7 @@ def up(state_file: Path) -> tuple[Emulator, bool]:
     if current:
         return current, False
     state_file.parent.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     log = state_file.with_suffix(".log")
     env = {
         **os.environ,
@@ -117,9 +119,7 @@ def up(state_file: Path) -> tuple[Emulator, bool]:
             process.kill()
             raise EmulatorError(f"the emulator did not start; see {log}")
         time.sleep(0.2)
-    temporary = state_file.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(emulator)))
-    temporary.replace(state_file)
+    write_atomically(state_file, json.dumps(asdict(emulator)))
     return emulator, True
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import yaml
 
-from vending.config import Config, ConfigError
+from vending.config import MAX_PRIORITY, Config, ConfigError
+from vending.files import write_atomically
 
 LOCK_FILE = "priorities.lock"
 FIRST_PRIORITY = 100  # 1–99 stay free for platform-wide rules
-MAX_PRIORITY = 50000
 HEADER = """\
 # Shared-listener rule priorities (written by synth; commit this file).
 # An entry never changes once written, so adding or removing a customer leaves every other
@@ -60,9 +60,7 @@ def read_lock(directory: Path) -> dict[str, int]:
 def write_lock(directory: Path, lock: dict[str, int]) -> None:
     path = directory / LOCK_FILE
     body = "".join(f"{name}: {number}\n" for name, number in sorted(lock.items()))
-    temporary = path.with_name(f".{LOCK_FILE}.tmp")
-    temporary.write_text(HEADER + body, encoding="utf-8")
-    temporary.replace(path)
+    write_atomically(path, HEADER + body)
 
 
 def allocate(config: Config, lock: dict[str, int], lock_path: str = LOCK_FILE) -> Allocation:
