@@ -23,8 +23,6 @@ export PIPENV_VERBOSITY := -1
 export PIPENV_IGNORE_VIRTUALENVS := 1
 export PIPENV_NOSPIN := 1
 export CHECKPOINT_DISABLE := 1
-export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Terraform installs hashicorp/* providers from a filesystem mirror (no downloads).
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
 TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name registry.terraform.io 2>/dev/null | head -n1 | xargs -r dirname)

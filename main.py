@@ -22,9 +22,6 @@ from vending.settings import Settings  # noqa: E402
 
 
 def main() -> int:
-    # jsii warns on every start that Node 20 is past its end of life; say it once in the README.
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
     from vending.app import synthesize
     from vending.parallel import WorkerError
 

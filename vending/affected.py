@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from vending import naming
 from vending.config import PLATFORM_FILE
 from vending.priorities import LOCK_FILE
 
@@ -118,7 +119,7 @@ def affected(
                 if deleted and where.stem not in known:
                     result.removed.append(where.stem)
                 else:
-                    touch([where.stem, f"{where.stem}-pipeline"], path)
+                    touch([where.stem, naming.pipeline_stack(where.stem)], path)
             elif where.parent == images and where.suffix == ".json":
                 touch([where.stem], path)
     result.stacks = [stack for stack in known if stack in touched]

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from vending import images, lazy_provider, parallel, priorities
+from vending import images, lazy_provider, naming, parallel, priorities
 from vending.config import Config, ConfigError, load_config
 from vending.settings import Settings
 
-SHARED_ALB = "shared-alb"
+SHARED_ALB = naming.SHARED_ALB_STACK
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,14 @@ class Prepared:
 def all_stacks(config: Config) -> list[str]:
     names = [SHARED_ALB]
     for customer in config.customers:
-        names += [customer.stack_name, f"{customer.stack_name}-pipeline"]
+        names += [customer.stack_name, customer.pipeline_stack_name]
     return names
+
+
+def _refuse_unknown(knob: str, stacks: tuple[str, ...], known: list[str]) -> None:
+    unknown = [s for s in stacks if s not in known]
+    if unknown:
+        raise ConfigError([f"{knob}: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
 
 
 def prepare(settings: Settings) -> Prepared:
@@ -56,17 +62,13 @@ def prepare(settings: Settings) -> Prepared:
     if settings.stacks is None:
         selected = tuple(known)
     else:
-        unknown = [s for s in settings.stacks if s not in known]
-        if unknown:
-            raise ConfigError([f"VENDING_STACKS: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
+        _refuse_unknown("VENDING_STACKS", settings.stacks, known)
         selected = tuple(s for s in known if s in settings.stacks)
-    unknown = [s for s in settings.allow_destroy if s not in known]
-    if unknown:
-        raise ConfigError([f"VENDING_ALLOW_DESTROY: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
+    _refuse_unknown("VENDING_ALLOW_DESTROY", settings.allow_destroy, known)
     fleet_images = {
         c.stack_name: images.choose(c, images.read_record(settings.images_dir, c.stack_name))
         for c in config.customers
-        if c.stack_name in selected or f"{c.stack_name}-pipeline" in selected
+        if c.stack_name in selected or c.pipeline_stack_name in selected
     }
     return Prepared(settings, config, allocation, lock, fleet_images, selected)
 
@@ -98,7 +100,7 @@ def build(prepared: Prepared, outdir: Path):
                 priority=prepared.allocation.priorities.get(customer.stack_name),
                 endpoint_url=endpoint,
             )
-        if customer.names(config.platform).pipeline_stack in prepared.stacks:
+        if customer.pipeline_stack_name in prepared.stacks:
             from vending.stacks.pipeline import PipelineStack
 
             PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from vending.config import Platform
 
 TLS_SID = "DenyInsecureTransport"
+LOCK_KEY_SCHEMA = [{"AttributeName": "LockID", "KeyType": "HASH"}]  # what the S3 backend expects
 PUBLIC_ACCESS_BLOCK = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
@@ -118,13 +119,13 @@ def ensure_lock_table(dynamodb: Any, table: str) -> list[tuple[str, bool]]:
         dynamodb.create_table(
             TableName=table,
             AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+            KeySchema=LOCK_KEY_SCHEMA,
             BillingMode="PAY_PER_REQUEST",
             SSESpecification={"Enabled": True},
         )
         dynamodb.get_waiter("table_exists").wait(TableName=table)
         return [(f"lock table {table} created", True)]
-    if description["KeySchema"] != [{"AttributeName": "LockID", "KeyType": "HASH"}]:
+    if description["KeySchema"] != LOCK_KEY_SCHEMA:
         raise BootstrapError(f"lock table {table} exists but its key is not LockID (string)")
     return [(f"lock table {table} exists", False)]
 

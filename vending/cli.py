@@ -11,9 +11,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from vending import images, priorities
+from vending import images, naming, priorities
 from vending.app import all_stacks
-from vending.config import ConfigError, load_config
+from vending.config import Config, ConfigError, Customer, load_config
 from vending.settings import Settings
 
 
@@ -67,21 +67,22 @@ def _priorities(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _customer(config: Config, stack: str, settings: Settings) -> Customer:
+    """The environment of that name in the configuration, or a ConfigError naming the known ones."""
+    try:
+        return config.customer(stack)
+    except KeyError:
+        known = ", ".join(c.stack_name for c in config.customers)
+        raise ConfigError([f"{stack}: no such environment in {settings.customers_dir} (known: {known})"]) from None
+
+
 def _scaffold_app(args: argparse.Namespace, settings: Settings) -> int:
     from vending import repository_kit
     from vending.config import HealthCheck, Instances
 
     instances, health_check = Instances(), HealthCheck()  # the defaults: 8080, /health
     if args.environment:
-        config = load_config(settings.customers_dir)
-        try:
-            customer = config.customer(args.environment)
-        except KeyError:
-            known = ", ".join(c.stack_name for c in config.customers)
-            print(
-                f"{args.environment}: no such environment in {settings.customers_dir} (known: {known})", file=sys.stderr
-            )
-            return 1
+        customer = _customer(load_config(settings.customers_dir), args.environment, settings)
         instances, health_check = customer.instances, customer.health_check
     target = Path(args.directory)
     try:
@@ -101,11 +102,7 @@ def _bake(args: argparse.Namespace, settings: Settings) -> int:
     from vending import bake
 
     config = load_config(settings.customers_dir)
-    try:
-        customer = config.customer(args.stack)
-    except KeyError:
-        known = ", ".join(c.stack_name for c in config.customers)
-        raise ConfigError([f"{args.stack}: no such environment (known: {known})"]) from None
+    customer = _customer(config, args.stack, settings)
     record_path = images.record_path(settings.images_dir, args.stack)
 
     def log(line: str) -> None:  # stdout carries only the export lines
@@ -182,12 +179,10 @@ def _bootstrap(args: argparse.Namespace, settings: Settings) -> int:
 
 def _deploy(args: argparse.Namespace, settings: Settings) -> int:
     """``cdktf deploy`` of the named stacks, with VENDING_STACKS set so that synth builds only them."""
-    from dataclasses import replace
-
     from vending import terraform
     from vending.app import prepare
 
-    prepare(replace(settings, stacks=tuple(args.stacks)))  # unknown stacks and bad config stop here
+    prepare(dataclasses.replace(settings, stacks=tuple(args.stacks)))  # unknown stacks and bad config stop here
     command = ["npx", "--no-install", "cdktf", "deploy", *args.stacks]
     if args.auto_approve:
         command.append("--auto-approve")
@@ -200,7 +195,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from vending import demo, local
 
     if args.down:
-        stopped = local.down(DEMO_DIR / "emulator.json")
+        stopped = local.down(demo.Demo(DEMO_DIR).state_file)
         shutil.rmtree(DEMO_DIR, ignore_errors=True)
         print(
             f"demo emulator stopped (pid {stopped.pid}); {DEMO_DIR} removed"
@@ -257,7 +252,7 @@ def _affected(args: argparse.Namespace, settings: Settings) -> tuple[list[str], 
         print(f"{stack}: touched by {path}", file=sys.stderr)
     for name in found.removed:
         print(f"{name}: removed: its stacks are not planned (destroy them explicitly)", file=sys.stderr)
-    return found.stacks, [stack for name in found.removed for stack in (name, f"{name}-pipeline")]
+    return found.stacks, [stack for name in found.removed for stack in (name, naming.pipeline_stack(name))]
 
 
 def _review(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,13 +19,14 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vending import limits
-from vending.naming import EnvironmentNames, PlatformNames
+from vending.naming import SHARED_ALB_STACK, EnvironmentNames, PlatformNames, pipeline_stack
 
 PRODUCTION = "prod"
 PLATFORM_FILE = "platform.yaml"
 MAX_FILE_BYTES = 256 * 1024  # a customer file is a few hundred bytes; refuse anything huge
 RESERVED_ENVIRONMENTS = {"pipeline"}  # "<customer>-pipeline" would read as a pipeline stack
-RESERVED_STACKS = {"shared-alb"}
+RESERVED_STACKS = {SHARED_ALB_STACK}
+MAX_PRIORITY = 50000  # of a listener rule
 
 
 class ConfigError(Exception):
@@ -271,7 +272,7 @@ class Customer(Model):
     customer: Name = Field(description="Customer name")
     environment: EnvironmentName = Field(description="Environment; 'prod' is production")
     domain: Domain | None = Field(None, description="Custom domain (production: dedicated ALB)")
-    priority: int | None = Field(None, ge=1, le=50000, description="Pin of the shared-listener rule priority")
+    priority: int | None = Field(None, ge=1, le=MAX_PRIORITY, description="Pin of the shared-listener rule priority")
     image: Image = Field(description="What Packer bakes from and what the fleet runs")
     instances: Instances = Field(default_factory=Instances, description="Fleet size and scaling")
     health_check: HealthCheck = Field(default_factory=HealthCheck, description="Target group health check")
@@ -300,6 +301,10 @@ class Customer(Model):
     @property
     def stack_name(self) -> str:
         return f"{self.customer}-{self.environment}"
+
+    @property
+    def pipeline_stack_name(self) -> str:
+        return pipeline_stack(self.stack_name)
 
     @property
     def dedicated_alb(self) -> bool:
@@ -331,11 +336,13 @@ class Config(Model):
 # Each returns (field path, message) pairs so every problem is reported, not just the first.
 
 
+def _outside_region(field: str, arn: str, region: str) -> list[tuple[str, str]]:
+    arn_region = arn.split(":")[3]
+    return [] if arn_region == region else [(field, f"must be in the platform region {region} (got {arn_region})")]
+
+
 def platform_problems(platform: Platform) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    cert_region = platform.certificate_arn.split(":")[3]
-    if cert_region != platform.region:
-        problems.append(("certificate_arn", f"must be in the platform region {platform.region} (got {cert_region})"))
+    problems = _outside_region("certificate_arn", platform.certificate_arn, platform.region)
     network = platform.network
     has_ids = network.vpc_id is not None or network.public_subnet_ids or network.private_subnet_ids
     if network.created and has_ids:
@@ -409,11 +416,7 @@ def customer_problems(customer: Customer, platform: Platform) -> list[tuple[str,
     if customer.domain is not None and not customer.production:
         problems.append(("domain", "only production environments use a custom domain (remove it or use prod)"))
     if customer.domain is not None:
-        cert_region = customer.domain.certificate_arn.split(":")[3]
-        if cert_region != platform.region:
-            problems.append(
-                ("domain.certificate_arn", f"must be in the platform region {platform.region} (got {cert_region})")
-            )
+        problems += _outside_region("domain.certificate_arn", customer.domain.certificate_arn, platform.region)
         if customer.domain.name.endswith("." + platform.domain):
             problems.append(("domain.name", f"must not be under the platform domain {platform.domain}"))
     if customer.dedicated_alb and customer.priority is not None:

@@ -1,4 +1,4 @@
-"""moto's server, with two moto defects corrected (emulator mode only).
+"""moto's server, with three moto defects corrected (emulator mode only).
 
 - CodePipeline GetPipeline/ListPipelines answer with ISO-8601 strings where the AWS API (and
   so the provider's SDK) has epoch-second numbers: the provider cannot read a pipeline back.
@@ -10,7 +10,7 @@
   instance's id: with two databases in the account it cannot find either. Here each instance
   gets its own, derived from its identifier.
 
-This launcher corrects both and starts the server exactly as ``moto_server`` would.
+This launcher corrects all three and starts the server exactly as ``moto_server`` would.
 Nothing here is used against real AWS.
 """
 

@@ -79,7 +79,7 @@ def codebuild_project(value: str) -> str | None:
 def ami_name(value: str) -> str | None:
     if problem := _length(value, 3, naming.AMI_NAME_MAX):
         return problem
-    if not re.fullmatch(r"[A-Za-z0-9()\[\] ./'@_-]+", value):
+    if not re.fullmatch(f"[{naming.AMI_NAME_CHARACTERS}]+", value):
         return "must be letters, digits, spaces and ( ) [ ] . / ' @ _ - only"
     return None
 

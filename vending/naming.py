@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 HASH_LENGTH = 6
 
+SHARED_ALB_STACK = "shared-alb"
+PIPELINE_SUFFIX = "-pipeline"  # "<customer>-<env>-pipeline": the environment's pipeline stack
+
 # AWS limits that matter here (the provider does not check most of them at validate time).
 ALB_NAME_MAX = 32  # also target groups
 RDS_IDENTIFIER_MAX = 63
@@ -31,7 +34,12 @@ DB_NAME_MAX = 63  # PostgreSQL's limit; MySQL/MariaDB allow 64
 WEB_ACL_NAME_MAX = 128
 WAF_LOG_BUCKET_PREFIX = "aws-waf-logs-"  # WAF delivers logs only to buckets named so
 
-_AMI_NAME_ALLOWED = re.compile(r"[^A-Za-z0-9()\[\] ./\-'@_]")
+AMI_NAME_CHARACTERS = r"A-Za-z0-9()\[\] ./'@_-"  # a regular-expression character class
+_AMI_NAME_ALLOWED = re.compile(f"[^{AMI_NAME_CHARACTERS}]")
+
+
+def pipeline_stack(environment_stack: str) -> str:
+    return f"{environment_stack}{PIPELINE_SUFFIX}"
 
 
 def short_hash(text: str, length: int = HASH_LENGTH) -> str:
@@ -86,12 +94,8 @@ class EnvironmentNames:
     environment: str
 
     @property
-    def stack(self) -> str:
-        return f"{self.customer}-{self.environment}"
-
-    @property
     def pipeline_stack(self) -> str:
-        return f"{self.stack}-pipeline"
+        return pipeline_stack(f"{self.customer}-{self.environment}")
 
     @property
     def base(self) -> str:

@@ -207,7 +207,7 @@ def found(app) -> list[str]:
     for stack in app.node.children:
         if stack not in _checks:
             continue
-        production, destroying = _checks[stack]
+        production, destroying = _checks.pop(stack)  # checked once; the App's stacks are not kept alive
         path = outdir / manifest[stack.node.id]["synthesizedStackPath"]
         config = json.loads(path.read_text(encoding="utf-8")) if path.suffix == ".json" else stack.to_terraform()
         lines += violations(config, production=production, destroying=destroying)

@@ -22,6 +22,7 @@ from typing import Any
 from vending import plans, terraform
 from vending.app import SHARED_ALB
 from vending.config import PRODUCTION
+from vending.naming import PIPELINE_SUFFIX
 from vending.plans import ResourceChange, Shown
 
 MARKER = "<!-- vending-plan-review -->"  # finds the one comment to update on a pull request
@@ -61,7 +62,7 @@ MAX_VALUE = 80  # characters of one shown value
 
 def environment(stack: str) -> str:
     """The stack's environment: the last part of its name (environments have no hyphens)."""
-    return "platform" if stack == SHARED_ALB else stack.removesuffix("-pipeline").rsplit("-", 1)[-1]
+    return "platform" if stack == SHARED_ALB else stack.removesuffix(PIPELINE_SUFFIX).rsplit("-", 1)[-1]
 
 
 def production(stack: str) -> bool:
@@ -131,9 +132,9 @@ def plan_stacks(
 def _waiting(review: StackReview, reviews: list[StackReview]) -> StackReview:
     """A new environment's pipeline cannot be planned yet: its data sources look up the
     environment's autoscaling group and target group, which the environment stack creates."""
-    environment_stack = review.stack.removesuffix("-pipeline")
+    environment_stack = review.stack.removesuffix(PIPELINE_SUFFIX)
     new = any(r.stack == environment_stack and r.note == NO_STATE for r in reviews)
-    if review.error and review.stack.endswith("-pipeline") and new:
+    if review.error and review.stack.endswith(PIPELINE_SUFFIX) and new:
         return StackReview(review.stack, note=f"{WAITING} {environment_stack} is applied")
     return review
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from vending.terraform import REPO_ROOT
+from vending.terraform import REPO_ROOT, synthesized
 
 CHECKOV = REPO_ROOT / ".checkov" / "bin" / "checkov"
 ALLOWLIST = REPO_ROOT / "scan-allowlist.yaml"
@@ -149,9 +149,4 @@ def scan(outdir: Path, allowlist_path: Path = ALLOWLIST) -> Result:
     manifest_path = outdir / "manifest.json"
     if not manifest_path.is_file():
         raise ScanError(f"{outdir}: nothing synthesized yet (run `make synth`)")
-    manifest = json.loads(manifest_path.read_text())
-    stacks = {
-        name: json.loads((outdir / entry["synthesizedStackPath"]).read_text())
-        for name, entry in manifest["stacks"].items()
-    }
-    return evaluate(run_checkov(outdir / "stacks"), load_allowlist(allowlist_path), stacks)
+    return evaluate(run_checkov(outdir / "stacks"), load_allowlist(allowlist_path), synthesized(outdir))

@@ -6,10 +6,10 @@ cdktf's ``//`` metadata is ignored.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from vending import terraform
 from vending.plans import ResourceChange, diff
 from vending.review import NO_STATE, StackReview
 
@@ -24,11 +24,7 @@ def _strip(value: Any) -> Any:
 
 def read(outdir: Path) -> dict[str, dict[str, Any]]:
     """Each stack's Terraform JSON, by stack name."""
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    return {
-        name: _strip(json.loads((outdir / stack["synthesizedStackPath"]).read_text()))
-        for name, stack in manifest["stacks"].items()
-    }
+    return {name: _strip(stack) for name, stack in terraform.synthesized(outdir).items()}
 
 
 def blocks(stack: dict[str, Any]) -> dict[str, tuple[str, Any]]:

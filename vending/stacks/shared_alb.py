@@ -9,9 +9,10 @@ from vending.components.access_logs import LogBucket
 from vending.components.load_balancer import LoadBalancer
 from vending.components.network import CreatedNetwork
 from vending.config import Platform
+from vending.naming import SHARED_ALB_STACK
 from vending.stacks.base import VendingStack
 
-STACK_NAME = "shared-alb"
+STACK_NAME = SHARED_ALB_STACK
 STATE_KEY = "platform/shared-alb.tfstate"
 
 
