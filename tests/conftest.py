@@ -3,9 +3,12 @@ customers are synthesized once and every synth test reads that output."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -18,6 +21,33 @@ SAMPLES = ROOT / "customers"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    """Every file below ``directory``, by relative path."""
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def tree_digest(directory: Path) -> str:
+    """One digest of the paths and contents below ``directory``."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*")):
+        digest.update(str(path.relative_to(directory)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_main(config_dir: Path, outdir: Path, **env) -> subprocess.CompletedProcess:
+    """``main.py`` as cdktf runs it, in the configuration directory's parent."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=config_dir.parent,
+        env={**os.environ, "VENDING_CUSTOMERS_DIR": config_dir.name, "CDKTF_OUTDIR": str(outdir), **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 class Synth:
@@ -159,6 +189,13 @@ def pytest_collection_modifyitems(items):
 
 
 E2E_STACKS = ["shared-alb", "acme-prod", "acme-prod-pipeline"]
+
+
+def state_versions(demo) -> dict[str, str]:
+    """Current version id of every state object of a deployment (the bucket is versioned)."""
+    bucket = demo.state_objects()[0].split("/")[2]
+    listed = demo.client("s3").list_object_versions(Bucket=bucket)["Versions"]
+    return {v["Key"]: v["VersionId"] for v in listed if v["IsLatest"]}
 
 
 def _claim_the_deployment(tmp_path_factory) -> None:

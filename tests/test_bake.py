@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, synthesize
-from vending import bake, cli, images
+from vending import bake, cli, images, local
 from vending.bake import BakeError, Commit
 from vending.config import load_config
 
@@ -374,14 +373,8 @@ def test_validate_failure_shows_packers_message(workspace, tmp_path, monkeypatch
     assert workspace.unchanged()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_build_failure_against_an_unreachable_endpoint(workspace, monkeypatch, capsys):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{local.free_port()}")  # nothing listens
     status, out, err = run_cli(capsys, workspace.command)
     assert status == 1
     assert "==> amazon-ebs.unprovisioned: Prevalidating" in err  # the real Packer's progress, streamed
@@ -446,7 +439,7 @@ def test_synthesized_launch_template_uses_the_recorded_ami(samples_dir, tmp_path
 
 @pytest.fixture
 def moto_server(tmp_path):
-    port = free_port()
+    port = local.free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],

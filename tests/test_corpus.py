@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import CONNECTION, DELETE, PLATFORM, customer, merge
-from tests.test_main import run_main, tree_digest
+from tests.conftest import CONNECTION, DELETE, PLATFORM, customer, merge, run_main, tree_digest
 
 CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/7d1e5a90-4c3b-4f8e-8a2d-6b9c0e1f2a03"
 DOMAIN = {"name": "shop.acme.com", "certificate_arn": CERT}

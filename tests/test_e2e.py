@@ -14,9 +14,8 @@ import time
 
 import pytest
 
-from tests.conftest import E2E_STACKS
+from tests.conftest import E2E_STACKS, state_versions
 from vending import emulator
-from vending.demo import Demo
 
 pytestmark = pytest.mark.e2e
 
@@ -31,14 +30,6 @@ STATE_KEYS = {
 @pytest.fixture(scope="module")
 def deployed(e2e_deployment):
     return e2e_deployment
-
-
-def state_versions(demo: Demo) -> dict[str, str]:
-    """Current version id of every state object (the bucket is versioned)."""
-    s3 = demo.client("s3")
-    bucket = demo.state_objects()[0].split("/")[2]
-    listed = s3.list_object_versions(Bucket=bucket)["Versions"]
-    return {v["Key"]: v["VersionId"] for v in listed if v["IsLatest"]}
 
 
 def test_outputs_name_the_environment(deployed):

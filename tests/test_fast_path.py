@@ -9,14 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tree
 
 
-def tree(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-def run_main(python_args: list[str], customers: Path, outdir: Path, **env: str) -> None:
+def synth_with(python_args: list[str], customers: Path, outdir: Path, **env: str) -> None:
     result = subprocess.run(
         [sys.executable, *python_args],
         cwd=ROOT,
@@ -35,12 +31,12 @@ def run_main(python_args: list[str], customers: Path, outdir: Path, **env: str) 
 
 
 def test_fast_path_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
-    run_main(["-O", "main.py"], samples_dir, tmp_path / "cdktf.out")
+    synth_with(["-O", "main.py"], samples_dir, tmp_path / "cdktf.out")
     assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
 
 
 def test_plain_cdktf_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
     plain = "import cdktf_cdktf_provider_aws, runpy; runpy.run_path('main.py', run_name='__main__')"
     # PYTHONDONTWRITEBYTECODE: read the virtualenv's bytecode, never write there.
-    run_main(["-c", plain], samples_dir, tmp_path / "cdktf.out", PYTHONDONTWRITEBYTECODE="1")
+    synth_with(["-c", plain], samples_dir, tmp_path / "cdktf.out", PYTHONDONTWRITEBYTECODE="1")
     assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -10,18 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, synthesize
+from tests.conftest import ROOT, run_main, synthesize, tree_digest
 from vending import app
 from vending.settings import Settings
-
-
-def tree_digest(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(directory.rglob("*")):
-        digest.update(str(path.relative_to(directory)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture
@@ -31,17 +21,6 @@ def previous_output(tmp_path) -> Path:
     (outdir / "manifest.json").write_text('{"previous": true}')
     (outdir / "stacks" / "acme-prod" / "cdk.tf.json").write_text("{}")
     return outdir
-
-
-def run_main(config_dir: Path, outdir: Path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py")],
-        cwd=config_dir.parent,
-        env={**os.environ, "VENDING_CUSTOMERS_DIR": config_dir.name, "CDKTF_OUTDIR": str(outdir), **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_broken_customer_file_gives_one_line_and_changes_nothing(config_dir, previous_output):

@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_fast_path import tree
-from tests.test_main import tree_digest
+from tests.conftest import ROOT, tree, tree_digest
 from vending import parallel, priorities
 from vending.config import ConfigError
 from vending.settings import Settings

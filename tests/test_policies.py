@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import ConfigDir
-from tests.test_main import tree_digest
+from tests.conftest import ConfigDir, tree_digest
 
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/0b6f3c6e-2d7a-4b59-9a55-3f1e8f2a1c01"
 

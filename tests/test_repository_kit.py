@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import pytest
 import yaml
 
 from tests.conftest import SAMPLES
-from vending import cli
+from vending import cli, local
 
 HOOKS = ["BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService"]
 
@@ -37,12 +36,6 @@ def kit(tmp_path_factory) -> Path:
 
 def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_every_yaml_file_parses_and_nothing_is_left_to_fill_in(kit):
@@ -100,7 +93,7 @@ def test_systemd_unit_runs_what_appspec_installs(kit):
 
 
 def test_application_answers_its_health_check(kit):
-    port = free_port()
+    port = local.free_port()
     app = subprocess.Popen(
         [sys.executable, str(kit / "app" / "server.py")],
         env={**os.environ, "PORT": str(port)},

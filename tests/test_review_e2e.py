@@ -11,18 +11,12 @@ import sys
 import pytest
 import yaml
 
-from tests.conftest import E2E_STACKS, synthesize
+from tests.conftest import E2E_STACKS, state_versions, synthesize
 from vending import demo, drift, emulator, review
 
 pytestmark = pytest.mark.e2e
 
 GROUP = "aws_autoscaling_group.fleet_autoscaling-group_5D29F06E"
-
-
-def state_versions(deployed) -> dict[str, str]:
-    s3 = deployed.client("s3")
-    bucket = deployed.state_objects()[0].split("/")[2]
-    return {v["Key"]: v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"] if v["IsLatest"]}
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +30,7 @@ def changed(e2e_deployment, tmp_path_factory):
     prod["instances"].update(max=8, port=9090)
     del prod["database"]
     (customers / "acme-prod.yaml").write_text(yaml.safe_dump(prod))
-    dev = yaml.safe_load(
-        (demo.SAMPLES / "acme-dev.yaml").read_text().replace(deployed.sample_account, deployed.account)
-    )
-    dev["image"]["source_ami"] = deployed.source_ami
-    (customers / "acme-dev.yaml").write_text(yaml.safe_dump(dev))
+    deployed.add_environment("acme-dev", customers)
     stacks = ("acme-prod", "acme-dev", "acme-dev-pipeline")
     outdir = customers.parent / "cdktf.out"
     synthesize(customers, outdir, images_dir=deployed.images_dir, endpoint_url=deployed.emulator.url, stacks=stacks)
