@@ -3,7 +3,10 @@ pinned versions: it relies on jsii internals and on the bindings' layout."""
 
 from __future__ import annotations
 
+import base64
 import importlib.util
+import json
+import os
 import re
 import subprocess
 import sys
@@ -72,3 +75,73 @@ def test_a_type_from_a_submodule_not_yet_imported_is_resolved_on_demand():
         "print(before, type(queue).__module__, type(queue).__name__, queue.node.id)"
     )
     assert out == "False cdktf_cdktf_provider_aws.sqs_queue SqsQueue q"
+
+
+def test_the_kernel_runs_in_the_node_process_python_starts_and_tokens_record_no_stack_trace():
+    # jsii's own runtime would start a second Node process behind a relay; cdktf would record a
+    # stack trace of several frames for every token.
+    code = (
+        "import os\n"
+        "from vending import lazy_provider\n"
+        "lazy_provider.install()\n"
+        "import cdktf\n"
+        "from jsii._runtime import kernel\n"
+        "node = kernel.provider._process._process.pid\n"
+        "tasks = os.listdir(f'/proc/{node}/task')\n"
+        "children = [c for t in tasks for c in open(f'/proc/{node}/task/{t}/children').read().split()]\n"
+        "print(len(children), len(cdktf.Token.as_any('x').creation_stack))"
+    )
+    assert run_python(code) == "0 0"
+    plain = run_python("import cdktf\nprint(len(cdktf.Token.as_any('x').creation_stack) > 0)")
+    assert plain == "True"
+
+
+def test_the_kernel_runtime_keeps_stdin_and_stdout_for_jsii_messages(tmp_path):
+    # A stand-in for jsii's program: it answers on descriptor 3 and prints on the way.
+    program = tmp_path / "program.js"
+    program.write_text(
+        'const fs = require("fs");\n'
+        "const buffer = Buffer.alloc(100);\n"
+        "const read = fs.readSync(3, buffer, 0, 100, null);\n"
+        'console.log("printed");\n'
+        'process.stderr.write("warned\\n");\n'
+        'fs.writeSync(3, Buffer.from(buffer.toString("utf-8", 0, read).toUpperCase()));\n'
+    )
+    result = subprocess.run(
+        ["node", str(lazy_provider.KERNEL_RUNTIME)],
+        input='{"hello":1}\n',
+        env={**os.environ, "VENDING_JSII_PROGRAM": str(program)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == '{"HELLO":1}\n'
+    relayed = [json.loads(line) for line in result.stderr.splitlines()]
+    assert relayed == [
+        {"stdout": base64.b64encode(b"printed\n").decode()},
+        {"stderr": base64.b64encode(b"warned\n").decode()},
+    ]
+
+
+def test_structs_are_handed_to_jsii_as_jsii_hands_them(sample_synth):
+    import jsii._kernel
+    from cdktf import App, AssetType, TerraformStack
+    from cdktf_cdktf_provider_aws.launch_template import LaunchTemplateTagSpecifications
+    from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningVersioningConfiguration
+    from jsii._runtime import kernel
+
+    lazy_provider.install()
+    serializer = jsii._kernel._make_reference_for_native
+    assert serializer.reads_struct_values
+    stack = TerraformStack(App(), "stack")
+    values = [
+        S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        [LaunchTemplateTagSpecifications(resource_type="instance", tags={"a": "b"}), None, 1.5, True],
+        {"nested": {"configuration": S3BucketVersioningVersioningConfiguration(status="Suspended", mfa_delete=None)}},
+        AssetType.ARCHIVE,
+        stack,
+        "${TfToken[TOKEN.1]}",
+    ]
+    for value in values:
+        assert serializer(kernel, value) == serializer.original(kernel, value)

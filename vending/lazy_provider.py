@@ -11,22 +11,29 @@ the package does the same in Node, whichever resources the app uses. ``install()
   imported yet, handed back by Node, makes jsii import that submodule on demand
   (``jsii._reference_map._try_import_type_module``);
 - starts the jsii kernel with ``lazy_provider.js`` preloaded, which points Node at the package's
-  own lazy index.
+  own lazy index (and stops cdktf recording a stack trace for every token), and with
+  ``jsii_kernel.js`` as jsii's runtime, which runs the kernel in the Node process Python talks
+  to instead of a second one behind a relay.
 
-This relies on jsii internals (``_reference_map._submodule_fqn_map``) and on the bindings'
-layout (one Python package per jsii submodule, ``lib/lazy-index.js``), which is why jsii, cdktf,
+This relies on jsii internals (``_reference_map._submodule_fqn_map``, the kernel's program and
+its descriptor 3) and on the packages' layout (one Python package per jsii submodule,
+``lib/lazy-index.js``, cdktf's ``stack-trace.js``), which is why jsii, cdktf,
 constructs and the provider are pinned exactly in the Pipfile; tests/test_lazy_provider.py checks
 them against the installed versions.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
+import importlib.resources
 import importlib.util
 import json
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -34,6 +41,7 @@ from types import ModuleType
 PACKAGE = "cdktf_cdktf_provider_aws"
 ASSEMBLY = "@cdktf/provider-aws"
 NODE_HOOK = Path(__file__).with_name("lazy_provider.js")
+KERNEL_RUNTIME = Path(__file__).with_name("jsii_kernel.js")
 
 
 def submodule_fqn(name: str) -> str:
@@ -67,27 +75,53 @@ def install() -> ModuleType:
     package.__getattr__ = __getattr__
     sys.modules[PACKAGE] = package
     try:
-        with _node_preload(NODE_HOOK):
+        with _kernel_environment():
             importlib.import_module(f"{PACKAGE}._jsii")  # loads the assembly (and starts the kernel)
     except BaseException:
         del sys.modules[PACKAGE]
         raise
     from jsii import _reference_map
 
+    from vending import struct_serializer
+
     _reference_map._submodule_fqn_map.update({submodule_fqn(name): f"{PACKAGE}.{name}" for name in submodules})
+    struct_serializer.install()
     return package
 
 
 @contextlib.contextmanager
-def _node_preload(script: Path) -> Iterator[None]:
-    """Preload ``script`` into a jsii kernel that starts inside this block (jsii passes the
-    environment of that moment to Node); the process' own environment is left as it was."""
-    before = os.environ.get("NODE_OPTIONS")
-    os.environ["NODE_OPTIONS"] = f"{before or ''} --require {json.dumps(str(script), ensure_ascii=False)}".strip()
+def _kernel_environment() -> Iterator[None]:
+    """Start a jsii kernel inside this block (jsii passes the environment of that moment to Node)
+    with ``lazy_provider.js`` preloaded and, unless JSII_RUNTIME names another, ``jsii_kernel.js``
+    as its runtime; the process' own environment is left as it was."""
+    options = f"{os.environ.get('NODE_OPTIONS', '')} --require {json.dumps(str(NODE_HOOK), ensure_ascii=False)}"
+    changes = {"NODE_OPTIONS": options.strip()}
+    if "JSII_RUNTIME" not in os.environ:
+        changes["NODE_OPTIONS"] += " --preserve-symlinks"  # as jsii-runtime.js starts the kernel
+        changes["JSII_RUNTIME"] = str(KERNEL_RUNTIME)
+        changes["VENDING_JSII_PROGRAM"] = str(_kernel_program())
+    before = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)
     try:
         yield
     finally:
-        if before is None:
-            del os.environ["NODE_OPTIONS"]
-        else:
-            os.environ["NODE_OPTIONS"] = before
+        for name, value in before.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
+
+
+def _kernel_program() -> Path:
+    """jsii's kernel program, ``lib/program.js`` and the files beside it, copied out of the jsii
+    package (as jsii's runtime copies them) into a directory removed at exit."""
+    import jsii._embedded.jsii as embedded
+
+    directory = Path(tempfile.mkdtemp(prefix="vending-jsii-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)  # runs after jsii has stopped Node
+    for resource, name in embedded.EMBEDDED_FILES.items():
+        if name.startswith("lib/"):
+            target = directory / name
+            target.parent.mkdir(exist_ok=True)
+            target.write_bytes(importlib.resources.files(embedded).joinpath(resource).read_bytes())
+    return directory / "lib" / "program.js"
