@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
-from tests.conftest import DELETE
-from vending.config import ConfigError, load_config
+from tests.conftest import DELETE, SAMPLES
+from vending.config import ConfigError, _load_fast, _StrictLoader, load_config
 
 
 def problems(config_dir) -> list[str]:
@@ -287,6 +288,20 @@ def test_yaml_aliases_are_refused(config_dir):
 def test_duplicate_yaml_keys_are_refused(config_dir):
     config_dir.write("acme-dev.yaml", "customer: acme\ncustomer: globex\n")
     assert problems(config_dir) == ["customers/acme-dev.yaml: line 2: invalid YAML: duplicate key 'customer'"]
+
+
+def test_libyaml_reads_the_samples_as_the_strict_loader_does():
+    # What libyaml loads must be what the pure-Python loader (the one that words the errors) loads.
+    assert yaml.__with_libyaml__
+    for path in sorted(SAMPLES.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert _load_fast(text) == yaml.load(text, Loader=_StrictLoader), path.name  # noqa: S506
+
+
+@pytest.mark.parametrize("text", ["a: &x [1]\nb: *x\n", "a: " + "[" * 40 + "]" * 40 + "\n", "a: [1\n"])
+def test_libyaml_leaves_aliases_deep_nesting_and_errors_to_the_strict_loader(text):
+    with pytest.raises((ValueError, yaml.YAMLError)):
+        _load_fast(text)
 
 
 def test_yml_extension_is_refused_deliberately(config_dir):
