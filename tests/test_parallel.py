@@ -89,6 +89,25 @@ def test_synth_in_shares_writes_the_same_bytes_and_the_lock_once(sample_synth, s
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cdktf.out", "customers"]
 
 
+def test_each_worker_runs_on_a_core_of_its_own(tmp_path):
+    # In a process of its own: a forked worker runs the exit handlers of the process it came from.
+    code = (
+        "import json, os, sys\n"
+        "from pathlib import Path\n"
+        "from vending import parallel\n"
+        "def synth_share(share, part):\n"
+        "    (part / 'stacks' / share[0]).mkdir(parents=True)\n"
+        "    (part / 'stacks' / share[0] / 'cores').write_text(json.dumps(sorted(os.sched_getaffinity(0))))\n"
+        "    (part / 'manifest.json').write_text(json.dumps({'version': '0', 'stacks': {share[0]: {}}}))\n"
+        "cores = sorted(os.sched_getaffinity(0))\n"
+        "parallel.synth([(f's{core}',) for core in cores], Path(sys.argv[1]), synth_share)\n"
+        "print(json.dumps({c: json.loads(Path(sys.argv[1], 'stacks', f's{c}', 'cores').read_text()) for c in cores}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {str(core): [core] for core in sorted(os.sched_getaffinity(0))}
+
+
 def test_a_failing_worker_stops_synth_and_changes_nothing(config_dir, tmp_path):
     for name in ("acme", "globex", "initech"):
         config_dir.customer(name, "dev")

@@ -63,7 +63,7 @@ def synth(shares: Sequence[Share], outdir: Path, synth_share: SynthShare) -> Non
             if pid == 0:
                 if len(shares) <= len(cores):
                     # Each jsii call wakes Node and then Python again: on one core that is a
-                    # switch, across cores a cross-processor wake-up (here a quarter of the time).
+                    # context switch, across cores a costlier cross-processor wake-up.
                     os.sched_setaffinity(0, {cores[index]})  # Node, started later, inherits it
                 _work(synth_share, share, part)
             running.append(pid)
