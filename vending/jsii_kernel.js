@@ -42,7 +42,7 @@ Object.defineProperty(process, "stdout", { value: relayed("stdout"), configurabl
 Object.defineProperty(process, "stderr", { value: relayed("stderr"), configurable: true });
 
 // The kernel links its packages from jsii's package cache when it runs with --preserve-symlinks
-// (as jsii-runtime.js starts it) and copies them file by file otherwise: seconds per start.
+// (as jsii-runtime.js starts it) and copies them file by file otherwise: over a second per start.
 // NODE_OPTIONS carries the flag; the kernel looks for it in execArgv.
 if ((process.env.NODE_OPTIONS || "").split(" ").includes("--preserve-symlinks")) {
   process.execArgv.push("--preserve-symlinks");
