@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+import vending  # noqa: F401 - silences jsii's Node version warnings, here and in the processes tests start
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "customers"
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
 
@@ -36,6 +36,31 @@ def tree_digest(directory: Path) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def run_python(code: str, *argv: str) -> str:
+    """``python -c code argv…`` in the repository; what it printed (it must succeed)."""
+    result = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def run_synth(python_args: list[str], customers: Path, outdir: Path, **env: str) -> subprocess.CompletedProcess:
+    """``python python_args…`` in the repository, synthesizing ``customers`` into ``outdir``."""
+    return subprocess.run(
+        [sys.executable, *python_args],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "VENDING_CUSTOMERS_DIR": str(customers),
+            "VENDING_IMAGES_DIR": str(outdir.parent / "no-images"),
+            "CDKTF_OUTDIR": str(outdir),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def run_main(config_dir: Path, outdir: Path, **env) -> subprocess.CompletedProcess:

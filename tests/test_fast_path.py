@@ -4,29 +4,13 @@ on) write exactly what the test suite's checked path writes."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, tree
+from tests.conftest import run_synth, tree
 
 
 def synth_with(python_args: list[str], customers: Path, outdir: Path, **env: str) -> None:
-    result = subprocess.run(
-        [sys.executable, *python_args],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "VENDING_CUSTOMERS_DIR": str(customers),
-            "VENDING_IMAGES_DIR": str(outdir.parent / "no-images"),
-            "CDKTF_OUTDIR": str(outdir),
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_synth(python_args, customers, outdir, **env)
     assert result.returncode == 0, result.stderr
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_main, synthesize, tree_digest
+from tests.conftest import run_main, run_python, synthesize, tree_digest
 from vending import app
 from vending.settings import Settings
 
@@ -88,8 +86,7 @@ def test_config_error_is_raised_before_cdktf_is_imported(config_dir):
         f"try: prepare(Settings(customers_dir=__import__('pathlib').Path({str(config_dir.path)!r})))\n"
         "except Exception as e: print(type(e).__name__, 'cdktf' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "ConfigError False"
+    assert run_python(code) == "ConfigError False"
 
 
 def test_a_subset_synth_leaves_the_other_stacks_output_alone(samples_dir, tmp_path):
@@ -114,9 +111,7 @@ def test_vending_stacks_imports_only_what_the_named_stacks_need(samples_dir, tmp
         "print(sorted(m for m in sys.modules if m.startswith('vending.stacks.')))\n"
         "print('cdktf_cdktf_provider_aws.codepipeline' in sys.modules, 'cdktf_cdktf_provider_aws.lb' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
+    assert run_python(code).splitlines() == [
         "False",
         "['vending.stacks.base', 'vending.stacks.environment']",
         "False True",

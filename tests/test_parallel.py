@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, tree, tree_digest
+from tests.conftest import run_python, run_synth, tree, tree_digest
 from vending import parallel, priorities
 from vending.config import ConfigError
 from vending.settings import Settings
@@ -35,15 +35,7 @@ runpy.run_path("main.py", run_name="__main__")
 
 
 def run_in_shares(customers: Path, outdir: Path, *fail: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "VENDING_CUSTOMERS_DIR": str(customers),
-        "VENDING_IMAGES_DIR": str(outdir.parent / "no-images"),
-        "CDKTF_OUTDIR": str(outdir),
-        "VENDING_WORKERS": "3",
-    }
-    command = [sys.executable, "-O", "-c", MAIN_IN_SHARES, *fail]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return run_synth(["-O", "-c", MAIN_IN_SHARES, *fail], customers, outdir, VENDING_WORKERS="3")
 
 
 @pytest.fixture
@@ -103,9 +95,9 @@ def test_each_worker_runs_on_a_core_of_its_own(tmp_path):
         "parallel.synth([(f's{core}',) for core in cores], Path(sys.argv[1]), synth_share)\n"
         "print(json.dumps({c: json.loads(Path(sys.argv[1], 'stacks', f's{c}', 'cores').read_text()) for c in cores}))"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {str(core): [core] for core in sorted(os.sched_getaffinity(0))}
+    assert json.loads(run_python(code, str(tmp_path))) == {
+        str(core): [core] for core in sorted(os.sched_getaffinity(0))
+    }
 
 
 def test_a_failing_worker_stops_synth_and_changes_nothing(config_dir, tmp_path):

@@ -1,7 +1,6 @@
 """The environment Vending gives terraform and cdktf, checked with the real terraform CLI."""
 
 import json
-import subprocess
 
 import pytest
 
@@ -30,8 +29,7 @@ def mirror_as_plugin_cache(tmp_path):
 
 
 def init(stack, env):
-    command = [terraform.binary(), "init", "-backend=false", "-no-color"]
-    return subprocess.run(command, cwd=stack, env=env, capture_output=True, text=True, check=False)
+    return terraform.run(["init", "-backend=false", "-no-color"], stack, env)
 
 
 def test_the_mirror_as_plugin_cache_breaks_a_plain_init(mirror_as_plugin_cache):
