@@ -9,20 +9,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 from vending import lazy_provider
 
 PINNED = {"jsii": "1.142.0", "cdktf": "0.21.0", "cdktf-cdktf-provider-aws": "20.1.0", "constructs": "10.4.2"}
-
-
-def run_python(code: str) -> str:
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_the_versions_it_was_written_for_are_installed():
@@ -80,18 +73,14 @@ def test_a_type_from_a_submodule_not_yet_imported_is_resolved_on_demand():
 def test_the_kernel_runs_in_the_node_process_python_starts_and_tokens_record_no_stack_trace():
     # jsii's own runtime would start a second Node process behind a relay; cdktf would record a
     # stack trace of several frames for every token.
-    code = (
-        "import os\n"
-        "from vending import lazy_provider\n"
-        "lazy_provider.install()\n"
-        "import cdktf\n"
-        "from jsii._runtime import kernel\n"
-        "node = kernel.provider._process._process.pid\n"
-        "tasks = os.listdir(f'/proc/{node}/task')\n"
-        "children = [c for t in tasks for c in open(f'/proc/{node}/task/{t}/children').read().split()]\n"
-        "print(len(children), len(cdktf.Token.as_any('x').creation_stack))"
-    )
-    assert run_python(code) == "0 0"
+    lazy_provider.install()
+    import cdktf
+    from jsii._runtime import kernel
+
+    node = kernel.provider._process._process.pid
+    tasks = os.listdir(f"/proc/{node}/task")
+    children = [c for t in tasks for c in Path(f"/proc/{node}/task/{t}/children").read_text().split()]
+    assert (len(children), len(cdktf.Token.as_any("x").creation_stack)) == (0, 0)
     plain = run_python("import cdktf\nprint(len(cdktf.Token.as_any('x').creation_stack) > 0)")
     assert plain == "True"
 
@@ -124,14 +113,14 @@ def test_the_kernel_runtime_keeps_stdin_and_stdout_for_jsii_messages(tmp_path):
     ]
 
 
-def test_structs_are_handed_to_jsii_as_jsii_hands_them(sample_synth):
+def test_structs_are_handed_to_jsii_as_jsii_hands_them():
+    lazy_provider.install()  # before the provider's modules are imported, or they come whole
     import jsii._kernel
     from cdktf import App, AssetType, TerraformStack
     from cdktf_cdktf_provider_aws.launch_template import LaunchTemplateTagSpecifications
     from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningVersioningConfiguration
     from jsii._runtime import kernel
 
-    lazy_provider.install()
     serializer = jsii._kernel._make_reference_for_native
     assert serializer.reads_struct_values
     stack = TerraformStack(App(), "stack")

@@ -8,11 +8,14 @@ import pytest
 from tests.conftest import synthesize
 from vending.app import prepare
 from vending.config import ConfigError
-from vending.protection import STATEFUL_TYPES
 from vending.settings import Settings
 
 
 def prevent_destroy(synth, stack: str) -> list[bool]:
+    # Imported here: vending.protection imports cdktf, which would start jsii's kernel while the
+    # tests are collected, before lazy_provider.install() can set it up as the app does.
+    from vending.protection import STATEFUL_TYPES
+
     return [
         resource.get("lifecycle", {}).get("prevent_destroy", False)
         for kind in sorted(STATEFUL_TYPES)
