@@ -94,27 +94,28 @@ def test_a_second_apply_at_the_same_time_is_refused_by_the_state_lock(deployed):
 def test_an_added_customer_deploys_without_touching_the_others_then_destroys(deployed):
     before = state_versions(deployed)
     deployed.add_environment("acme-dev")
-
-    deployed.cdktf("deploy", ["acme-dev"])
-    after = state_versions(deployed)
-    assert "customers/acme/dev/infrastructure.tfstate" in after
-    for key in STATE_KEYS.values():
-        assert after[key] == before[key], f"{key} was rewritten"
-    assert deployed.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-acme-dev"])[
-        "AutoScalingGroups"
-    ]
-    assert (deployed.customers_dir / "priorities.lock").read_text().strip().endswith("acme-dev: 100")
-
-    deployed.cdktf("destroy", ["acme-dev"])
-    assert (
-        deployed.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-acme-dev"])[
+    try:
+        deployed.cdktf("deploy", ["acme-dev"])
+        after = state_versions(deployed)
+        assert "customers/acme/dev/infrastructure.tfstate" in after
+        for key in STATE_KEYS.values():
+            assert after[key] == before[key], f"{key} was rewritten"
+        assert deployed.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-acme-dev"])[
             "AutoScalingGroups"
         ]
-        == []
-    )
-    instances = deployed.client("rds").describe_db_instances()["DBInstances"]
-    assert [i["DBInstanceIdentifier"] for i in instances] == ["vend-acme-prod"]
-    final = state_versions(deployed)
-    for key in STATE_KEYS.values():
-        assert final[key] == before[key], f"{key} was rewritten"
-    (deployed.customers_dir / "acme-dev.yaml").unlink()  # the deployment as it was, for the tests after
+        assert (deployed.customers_dir / "priorities.lock").read_text().strip().endswith("acme-dev: 100")
+
+        deployed.cdktf("destroy", ["acme-dev"])
+        assert (
+            deployed.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-acme-dev"])[
+                "AutoScalingGroups"
+            ]
+            == []
+        )
+        instances = deployed.client("rds").describe_db_instances()["DBInstances"]
+        assert [i["DBInstanceIdentifier"] for i in instances] == ["vend-acme-prod"]
+        final = state_versions(deployed)
+        for key in STATE_KEYS.values():
+            assert final[key] == before[key], f"{key} was rewritten"
+    finally:
+        (deployed.customers_dir / "acme-dev.yaml").unlink()  # the deployment as it was, for the tests after
