@@ -20,9 +20,7 @@ def check(outdir: Path, stacks: list[str], env: dict[str, str], *, jobs: int = 2
 
 
 def exit_status(reviews: list[StackReview]) -> int:
-    if any(r.error for r in reviews):
-        return 1
-    return 2 if any(r.drift for r in reviews) else 0
+    return review.exit_status(reviews, found=lambda r: r.drift)
 
 
 def _status(r: StackReview) -> str:

@@ -10,12 +10,13 @@ resource's configuration (and, for rules that look at a resource's companions, t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from vending import terraform
 
 if TYPE_CHECKING:  # cdktf is imported by app.build(), after the lazy provider import is set up
     from cdktf import TerraformStack
@@ -198,17 +199,14 @@ def check(stack: TerraformStack, *, production: bool, destroying: bool = False) 
 
 def found(app) -> list[str]:
     """Every violation in the checked stacks of ``app`` (after ``app.synth()``), on their
-    configuration as synthesized: read back from the output where it is JSON, since asking Node
-    for it costs about as much as synthesizing the stack (and checking as an Aspect written in
-    Python, a call from Node for every construct)."""
-    outdir = Path(app.outdir)
-    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))["stacks"]
+    configuration as synthesized: read back from the output, since asking Node for it costs
+    about as much as synthesizing the stack (and checking as an Aspect written in Python, a call
+    from Node for every construct)."""
+    synthesized = terraform.synthesized(Path(app.outdir))
     lines = []
     for stack in app.node.children:
         if stack not in _checks:
             continue
         production, destroying = _checks.pop(stack)  # checked once; the App's stacks are not kept alive
-        path = outdir / manifest[stack.node.id]["synthesizedStackPath"]
-        config = json.loads(path.read_text(encoding="utf-8")) if path.suffix == ".json" else stack.to_terraform()
-        lines += violations(config, production=production, destroying=destroying)
+        lines += violations(synthesized[stack.node.id], production=production, destroying=destroying)
     return lines

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from vending import plans, terraform
-from vending.app import SHARED_ALB
 from vending.config import PRODUCTION
-from vending.naming import PIPELINE_SUFFIX
+from vending.naming import PIPELINE_SUFFIX, SHARED_ALB_STACK
 from vending.plans import ResourceChange, Shown
 
 MARKER = "<!-- vending-plan-review -->"  # finds the one comment to update on a pull request
@@ -62,12 +61,12 @@ MAX_VALUE = 80  # characters of one shown value
 
 def environment(stack: str) -> str:
     """The stack's environment: the last part of its name (environments have no hyphens)."""
-    return "platform" if stack == SHARED_ALB else stack.removesuffix(PIPELINE_SUFFIX).rsplit("-", 1)[-1]
+    return "platform" if stack == SHARED_ALB_STACK else stack.removesuffix(PIPELINE_SUFFIX).rsplit("-", 1)[-1]
 
 
 def production(stack: str) -> bool:
     """shared-alb serves production too."""
-    return stack == SHARED_ALB or environment(stack) == PRODUCTION
+    return stack == SHARED_ALB_STACK or environment(stack) == PRODUCTION
 
 
 def stateful(change: ResourceChange) -> bool:
@@ -112,12 +111,12 @@ def plan_stacks(
 ) -> list[StackReview]:
     """``terraform init`` and plan each stack of a synthesized output, ``jobs`` at a time."""
     stacks = list(stacks)
-    manifest = json.loads((outdir / "manifest.json").read_text()) if stacks else {}
+    manifest = terraform.manifest_stacks(outdir) if stacks else {}  # no stacks: maybe no outdir
 
     def one(stack: str) -> StackReview:
-        if stack not in manifest["stacks"]:
+        if stack not in manifest:
             return StackReview(stack, error=f"{stack} is not in {outdir}: synthesize it first")
-        directory = outdir / manifest["stacks"][stack]["workingDirectory"]
+        directory = outdir / manifest[stack]["workingDirectory"]
         try:
             terraform.init(directory, env)
             return from_plan(stack, plans.run_plan(directory, env, refresh_only=refresh_only))
@@ -139,24 +138,29 @@ def _waiting(review: StackReview, reviews: list[StackReview]) -> StackReview:
     return review
 
 
-def exit_status(reviews: list[StackReview]) -> int:
+def exit_status(reviews: list[StackReview], found: Callable[[StackReview], Any] = lambda r: r.changes) -> int:
+    """1 if a stack could not be planned, else 2 if any shows what ``found`` looks for, else 0."""
     if any(review.error for review in reviews):
         return 1
-    return 2 if any(review.changes for review in reviews) else 0
+    return 2 if any(found(review) for review in reviews) else 0
 
 
 # --- Markdown ------------------------------------------------------------------------------
 
 
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
 def code(text: str) -> str:
     """Inline code that survives backticks in ``text``."""
-    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    ticks = "`" * (_longest_backtick_run(text) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def fenced(text: str, language: str = "") -> str:
-    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
     return f"{fence}{language}\n{text}\n{fence}"
 
 

@@ -67,12 +67,16 @@ def mirror_path(cli_config: str | None) -> Path | None:
     return Path(found.group(1)) if found else None
 
 
+def manifest_stacks(outdir: Path) -> dict[str, dict]:
+    """The manifest's entry of each stack in a synthesized output (its paths), by stack name."""
+    return json.loads((outdir / "manifest.json").read_text())["stacks"]
+
+
 def synthesized(outdir: Path) -> dict[str, dict]:
     """Each stack's Terraform JSON in a synthesized output, by stack name."""
-    manifest = json.loads((outdir / "manifest.json").read_text())
     return {
         name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())
-        for name, stack in manifest["stacks"].items()
+        for name, stack in manifest_stacks(outdir).items()
     }
 
 
@@ -118,18 +122,18 @@ def validate(outdir: Path, stacks: list[str] | None = None, workers: int = 2) ->
     All stacks use the same provider, so one ``init`` installs it into a shared data
     directory and each stack is validated against it with a copy of the lock file.
     """
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    names = sorted(stacks or manifest["stacks"])
+    manifest = manifest_stacks(outdir)
+    names = sorted(stacks or manifest)
     env = environment()
     data_dir = (outdir / ".terraform-validate").resolve()
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir()
-    first = outdir / manifest["stacks"][names[0]]["workingDirectory"]
+    first = outdir / manifest[names[0]]["workingDirectory"]
     init(first, {**env, "TF_DATA_DIR": str(data_dir)}, backend="-backend=false")
     lock = (first / ".terraform.lock.hcl").read_text()
 
     def one(name: str) -> Validation:
-        directory = outdir / manifest["stacks"][name]["workingDirectory"]
+        directory = outdir / manifest[name]["workingDirectory"]
         (directory / ".terraform.lock.hcl").write_text(lock)
         result = run(["validate", "-json", "-no-color"], directory, {**env, "TF_DATA_DIR": str(data_dir)})
         try:
