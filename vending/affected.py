@@ -38,9 +38,13 @@ class Change:
 
 @dataclass
 class Affected:
-    stacks: list[str] = field(default_factory=list)  # in the order of ``known``
     reasons: dict[str, str] = field(default_factory=dict)  # stack → the first path that touched it
     removed: list[str] = field(default_factory=list)  # environments whose customer file is gone
+
+    @property
+    def stacks(self) -> list[str]:
+        """The stacks touched, in the order of ``known``."""
+        return list(self.reasons)
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -71,10 +75,10 @@ def changed_files(repo: Path, base: str) -> list[Change]:
 
 def file_at(repo: Path, revision: str, path: str) -> str:
     """A file's text at ``revision`` ("" where it did not exist)."""
-    result = subprocess.run(
-        ["git", "-C", str(repo), "show", f"{revision}:{path}"], capture_output=True, text=True, check=False
-    )
-    return result.stdout if result.returncode == 0 else ""
+    try:
+        return _git(repo, "show", f"{revision}:{path}")
+    except GitError:
+        return ""
 
 
 def lock_changes(before: str, after: str) -> tuple[str, ...]:
@@ -122,8 +126,7 @@ def affected(
                     touch([where.stem, naming.pipeline_stack(where.stem)], path)
             elif where.parent == images and where.suffix == ".json":
                 touch([where.stem], path)
-    result.stacks = [stack for stack in known if stack in touched]
-    result.reasons = {stack: touched[stack] for stack in result.stacks}
+    result.reasons = {stack: touched[stack] for stack in known if stack in touched}
     result.removed = sorted(set(result.removed))
     return result
 

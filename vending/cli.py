@@ -213,6 +213,12 @@ def _stacks(names: list[str], known: list[str]) -> list[str]:
     return [name for name in known if name in names]
 
 
+def _selected(names: list[str], settings: Settings) -> list[str]:
+    """The stacks named, checked, or every stack when none is."""
+    known = all_stacks(load_config(settings.customers_dir))
+    return _stacks(names, known) if names else known
+
+
 def _synthesized(args: argparse.Namespace, settings: Settings, stacks: list[str]) -> Path:
     """The output to plan: ``--outdir`` as it is, or a fresh synth of ``stacks``."""
     if args.outdir:
@@ -274,14 +280,11 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
         return review.exit_status(reviews)
 
     removed: list[str] = []
-    if args.stacks:
-        stacks = _stacks(args.stacks, all_stacks(load_config(settings.customers_dir)))
-        intro = ""
-    elif args.base:
+    if args.base and not args.stacks:
         stacks, removed = _affected(args, settings)
         intro = f"Stacks touched by the changes since {code(args.base)}."
     else:
-        stacks, intro = all_stacks(load_config(settings.customers_dir)), ""
+        stacks, intro = _selected(args.stacks, settings), ""
     outdir = _synthesized(args, settings, stacks)
     reviews = review.plan_stacks(outdir, stacks, terraform.environment(os.environ), jobs=args.jobs)
 
@@ -313,8 +316,7 @@ def _affected_command(args: argparse.Namespace, settings: Settings) -> int:
 def _drift(args: argparse.Namespace, settings: Settings) -> int:
     from vending import drift, terraform
 
-    known = all_stacks(load_config(settings.customers_dir))
-    stacks = _stacks(args.stacks, known) if args.stacks else known
+    stacks = _selected(args.stacks, settings)
     outdir = _synthesized(args, settings, stacks)
     reviews = drift.check(outdir, stacks, terraform.environment(os.environ), jobs=args.jobs)
     _emit(drift.markdown(reviews) if args.format == "markdown" else drift.text(reviews), args.out)

@@ -94,10 +94,6 @@ class EnvironmentNames:
     environment: str
 
     @property
-    def pipeline_stack(self) -> str:
-        return pipeline_stack(f"{self.customer}-{self.environment}")
-
-    @property
     def base(self) -> str:
         return f"{self.platform}-{self.customer}-{self.environment}"
 

@@ -32,7 +32,7 @@ class PipelineStack(VendingStack):
         names = customer.names(platform)
         super().__init__(
             scope,
-            names.pipeline_stack,
+            customer.pipeline_stack_name,
             platform=platform,
             state_key=state_key(customer),
             tags=environment_tags(customer),
