@@ -27,7 +27,7 @@ def violations(tmp_path, build, *, production: bool = True, destroying: bool = F
     stack = TerraformStack(app, "acme-prod")
     AwsProvider(stack, "aws", region="eu-west-1")
     build(Construct(stack, "component"))
-    policies.check(stack, production=production, destroying=destroying)
+    policies.check(stack, "acme-prod", production=production, destroying=destroying)
     app.synth()
     return policies.found(app)
 

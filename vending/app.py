@@ -84,15 +84,16 @@ def build(prepared: Prepared, outdir: Path):
 
     config, endpoint = prepared.config, prepared.settings.endpoint_url
     app = App(outdir=str(outdir), stack_traces=False)
+    stacks = []  # (name, stack): names kept here, since reading one back from Node costs two calls
     if SHARED_ALB in prepared.stacks:
         from vending.stacks.shared_alb import SharedAlbStack
 
-        SharedAlbStack(app, platform=config.platform, endpoint_url=endpoint)
+        stacks.append((SHARED_ALB, SharedAlbStack(app, platform=config.platform, endpoint_url=endpoint)))
     for customer in config.customers:
         if customer.stack_name in prepared.stacks:
             from vending.stacks.environment import EnvironmentStack
 
-            EnvironmentStack(
+            stack = EnvironmentStack(
                 app,
                 platform=config.platform,
                 customer=customer,
@@ -100,13 +101,15 @@ def build(prepared: Prepared, outdir: Path):
                 priority=prepared.allocation.priorities.get(customer.stack_name),
                 endpoint_url=endpoint,
             )
+            stacks.append((customer.stack_name, stack))
         if customer.pipeline_stack_name in prepared.stacks:
             from vending.stacks.pipeline import PipelineStack
 
-            PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
-    for stack in app.node.children:
-        destroying = stack.node.id in prepared.settings.allow_destroy
-        policies.check(stack, production=stack.production, destroying=destroying)
+            stack = PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
+            stacks.append((customer.pipeline_stack_name, stack))
+    for name, stack in stacks:
+        destroying = name in prepared.settings.allow_destroy
+        policies.check(stack, name, production=stack.production, destroying=destroying)
         if destroying:
             protection.apply(stack, protection.AllowDestroy())
         elif stack.production:

@@ -188,13 +188,14 @@ def violations(stack: Config, *, production: bool, destroying: bool = False) -> 
     return found
 
 
-_checks: dict[TerraformStack, tuple[bool, bool]] = {}  # stack → (production, destroying)
+_checks: dict[TerraformStack, tuple[str, bool, bool]] = {}  # stack → (name, production, destroying)
 
 
-def check(stack: TerraformStack, *, production: bool, destroying: bool = False) -> None:
-    """Have ``found`` check ``stack``: with the production rules when ``production``, without the
-    deletion guards when ``destroying``."""
-    _checks[stack] = (production, destroying)
+def check(stack: TerraformStack, name: str, *, production: bool, destroying: bool = False) -> None:
+    """Have ``found`` check ``stack``, named ``name`` (its construct id, known to the caller: asking
+    Node costs two calls): with the production rules when ``production``, without the deletion
+    guards when ``destroying``."""
+    _checks[stack] = (name, production, destroying)
 
 
 def found(app) -> list[str]:
@@ -207,6 +208,6 @@ def found(app) -> list[str]:
     for stack in app.node.children:
         if stack not in _checks:
             continue
-        production, destroying = _checks.pop(stack)  # checked once; the App's stacks are not kept alive
-        lines += violations(synthesized[stack.node.id], production=production, destroying=destroying)
+        name, production, destroying = _checks.pop(stack)  # checked once; the App's stacks are not kept alive
+        lines += violations(synthesized[name], production=production, destroying=destroying)
     return lines
