@@ -1,12 +1,14 @@
 """The fast path (``python -O main.py``, as cdktf.json and ``make synth`` run it: no runtime type
 checks in the bindings) and a plain cdktf synth (the provider package imported whole, type checks
-on) write exactly what the test suite's checked path writes."""
+on) write exactly what the test suite's checked path writes; and constructing the stacks reads
+no attribute from Node twice."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
-from tests.conftest import run_synth, tree
+from tests.conftest import run_synth, synthesize, tree
 
 
 def synth_with(python_args: list[str], customers: Path, outdir: Path, **env: str) -> None:
@@ -24,3 +26,23 @@ def test_plain_cdktf_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
     # PYTHONDONTWRITEBYTECODE: read the virtualenv's bytecode, never write there.
     synth_with(["-c", plain], samples_dir, tmp_path / "cdktf.out", PYTHONDONTWRITEBYTECODE="1")
     assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
+
+
+def test_no_attribute_is_read_from_node_twice(samples_dir, tmp_path, monkeypatch):
+    # Every attribute read (``bucket.arn``) is a round trip to Node: components read each once
+    # and hand the value on.
+    import jsii
+
+    reads: Counter[tuple[int, str]] = Counter()
+    names: dict[int, str] = {}
+    read = jsii.get
+
+    def counting_read(obj, name):
+        reads[id(obj), name] += 1
+        names[id(obj)] = type(obj).__name__  # objects stay alive: jsii's reference map holds them
+        return read(obj, name)
+
+    monkeypatch.setattr(jsii, "get", counting_read)
+    synthesize(samples_dir, tmp_path / "cdktf.out")
+    assert len(reads) > 100  # the counting saw the stacks being built
+    assert {f"{names[obj]}.{name}": count for (obj, name), count in reads.items() if count > 1} == {}

@@ -29,7 +29,7 @@ class LogBucket(PrivateBucket):
 
     def grants(self) -> Sequence[Statement]:
         # Every service writes below AWSLogs/<account>/<service>/.
-        account_logs = f"{self.bucket.arn}/AWSLogs/{self.account_id}/*"
+        account_logs = f"{self.bucket_arn}/AWSLogs/{self.account_id}/*"
         from_this_account = [("StringEquals", "aws:SourceAccount", [self.account_id])]
         return [
             # Load balancers write as their region's Elastic Load Balancing account.
@@ -44,7 +44,7 @@ class LogBucket(PrivateBucket):
                 sid="LogDeliveryChecksBucket",
                 principals={"Service": ["delivery.logs.amazonaws.com"]},
                 actions=["s3:GetBucketAcl"],
-                resources=[self.bucket.arn],
+                resources=[self.bucket_arn],
                 conditions=from_this_account,
             ),
             Statement(
@@ -58,7 +58,7 @@ class LogBucket(PrivateBucket):
                 sid="S3ServerAccessLogs",
                 principals={"Service": ["logging.s3.amazonaws.com"]},
                 actions=["s3:PutObject"],
-                resources=[f"{self.bucket.arn}/{S3_ACCESS_LOG_PREFIX}*"],
+                resources=[f"{self.bucket_arn}/{S3_ACCESS_LOG_PREFIX}*"],
                 conditions=from_this_account,
             ),
         ]

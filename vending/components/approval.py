@@ -11,10 +11,10 @@ class ApprovalTopic(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, name: str, key_arn: str, emails: list[str]) -> None:
         super().__init__(scope, construct_id)
         self.topic = SnsTopic(self, "topic", name=name, kms_master_key_id=key_arn)
-        topic_arn = self.topic.arn  # each attribute read is a call into Node
+        self.topic_arn = self.topic.arn  # read once: each read is a call into Node
         # Keyed by address, so reordering the list does not replace subscriptions. Each
         # approver confirms once, from the email AWS sends.
         self.subscriptions = [
-            SnsTopicSubscription(self, f"email-{email}", topic_arn=topic_arn, protocol="email", endpoint=email)
+            SnsTopicSubscription(self, f"email-{email}", topic_arn=self.topic_arn, protocol="email", endpoint=email)
             for email in emails
         ]

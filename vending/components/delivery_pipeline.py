@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_aws.codebuild_project import CodebuildProject
-from cdktf_cdktf_provider_aws.codedeploy_app import CodedeployApp
-from cdktf_cdktf_provider_aws.codedeploy_deployment_group import CodedeployDeploymentGroup
 from cdktf_cdktf_provider_aws.codepipeline import (
     Codepipeline,
     CodepipelineArtifactStore,
@@ -12,11 +10,9 @@ from cdktf_cdktf_provider_aws.codepipeline import (
     CodepipelineStage,
     CodepipelineStageAction,
 )
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from constructs import Construct
 
+from vending.components.deployment import Deployment
 from vending.components.iam import ServiceRole, Statement
 from vending.config import Pipeline as PipelineConfig
 
@@ -39,19 +35,18 @@ class DeliveryPipeline(Construct):
         name: str,
         role_name: str,
         source: PipelineConfig,
-        artifact_bucket: S3Bucket,
-        key: KmsKey,
+        artifact_bucket_arn: str,
+        artifact_bucket_name: str,
+        key_arn: str,
         test_project: CodebuildProject,
-        application: CodedeployApp,
-        deployment_group: CodedeployDeploymentGroup,
-        deployment_config_arn: str,
-        approval_topic: SnsTopic | None,
+        deployment: Deployment,
+        approval_topic_arn: str | None,
         approval_message: str,
     ) -> None:
+        """Attributes come in as values read once by the caller: each read is a call into Node."""
         super().__init__(scope, construct_id)
         # The connection's own service prefix: codestar-connections or codeconnections.
         connection_service = source.connection_arn.split(":")[2]
-        bucket_arn, key_arn = artifact_bucket.arn, key.arn  # each attribute read is a call into Node
         statements = [
             Statement(
                 sid="UseRepositoryConnection",
@@ -61,12 +56,12 @@ class DeliveryPipeline(Construct):
             Statement(
                 sid="ReadWriteArtifacts",
                 actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"],
-                resources=[f"{bucket_arn}/*"],
+                resources=[f"{artifact_bucket_arn}/*"],
             ),
             Statement(
                 sid="CheckArtifactBucket",
                 actions=["s3:GetBucketAcl", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
-                resources=[bucket_arn],
+                resources=[artifact_bucket_arn],
             ),
             # Artifacts and the approval topic are encrypted with the pipeline's key.
             Statement(
@@ -86,21 +81,21 @@ class DeliveryPipeline(Construct):
                     "codedeploy:GetApplicationRevision",
                     "codedeploy:RegisterApplicationRevision",
                 ],
-                resources=[application.arn],
+                resources=[deployment.application.arn],
             ),
             Statement(
                 sid="Deploy",
                 actions=["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
-                resources=[deployment_group.arn],
+                resources=[deployment.group.arn],
             ),
             Statement(
                 sid="ReadDeploymentConfig",
                 actions=["codedeploy:GetDeploymentConfig"],
-                resources=[deployment_config_arn],
+                resources=[deployment.config_arn],
             ),
         ]
-        if approval_topic is not None:
-            statements.append(Statement(sid="AskForApproval", actions=["sns:Publish"], resources=[approval_topic.arn]))
+        if approval_topic_arn is not None:
+            statements.append(Statement(sid="AskForApproval", actions=["sns:Publish"], resources=[approval_topic_arn]))
         self.role = ServiceRole(
             self, "role", name=role_name, service="codepipeline.amazonaws.com", statements=statements
         )
@@ -135,7 +130,7 @@ class DeliveryPipeline(Construct):
                 ],
             ),
         ]
-        if approval_topic is not None:
+        if approval_topic_arn is not None:
             stages.append(
                 CodepipelineStage(
                     name="Approve",
@@ -143,7 +138,7 @@ class DeliveryPipeline(Construct):
                         _action(
                             "Approval",
                             "Manual",
-                            configuration={"NotificationArn": approval_topic.arn, "CustomData": approval_message},
+                            configuration={"NotificationArn": approval_topic_arn, "CustomData": approval_message},
                         )
                     ],
                 )
@@ -157,8 +152,8 @@ class DeliveryPipeline(Construct):
                         "CodeDeploy",
                         input_artifacts=[BUILD_ARTIFACT],
                         configuration={
-                            "ApplicationName": application.name,
-                            "DeploymentGroupName": deployment_group.deployment_group_name,
+                            "ApplicationName": deployment.application_name,
+                            "DeploymentGroupName": deployment.group_name,
                         },
                     )
                 ],
@@ -173,7 +168,7 @@ class DeliveryPipeline(Construct):
             artifact_store=[
                 CodepipelineArtifactStore(
                     type="S3",
-                    location=artifact_bucket.bucket,
+                    location=artifact_bucket_name,
                     encryption_key=CodepipelineArtifactStoreEncryptionKey(type="KMS", id=key_arn),
                 )
             ],

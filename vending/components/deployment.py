@@ -80,10 +80,11 @@ class Deployment(Construct):
             ],
         )
         self.application = CodedeployApp(self, "application", name=application_name, compute_platform="Server")
+        self.application_name = self.application.name  # read once: each read is a call into Node
         self.group = CodedeployDeploymentGroup(
             self,
             "group",
-            app_name=self.application.name,
+            app_name=self.application_name,
             deployment_group_name=group_name,
             service_role_arn=self.role.role.arn,
             deployment_config_name=DEPLOYMENT_CONFIG,
@@ -103,3 +104,4 @@ class Deployment(Construct):
             # Creating the group installs the lifecycle hook, with the role's permissions.
             depends_on=[self.role.policy],
         )
+        self.group_name = self.group.deployment_group_name

@@ -61,13 +61,13 @@ class Fleet(Construct):
         region: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group, security_group_id = security_group(
+        self.security_group, self.security_group_id = security_group(
             self, security_group_name, f"Instances of {name}: application port from the load balancer only", vpc_id
         )
         VpcSecurityGroupIngressRule(
             self,
             "ingress-from-load-balancer",
-            security_group_id=security_group_id,
+            security_group_id=self.security_group_id,
             description="Application traffic from the load balancer",
             ip_protocol="tcp",
             from_port=instances.port,
@@ -77,7 +77,7 @@ class Fleet(Construct):
         VpcSecurityGroupEgressRule(
             self,
             "egress-https",
-            security_group_id=security_group_id,
+            security_group_id=self.security_group_id,
             description="HTTPS to AWS APIs (SSM, CodeDeploy, S3, CloudWatch) through the NAT",
             ip_protocol="tcp",
             from_port=443,
@@ -99,7 +99,7 @@ class Fleet(Construct):
             instance_type=instances.type,
             update_default_version=True,
             iam_instance_profile=LaunchTemplateIamInstanceProfile(arn=instance_profile_arn),
-            vpc_security_group_ids=[security_group_id],
+            vpc_security_group_ids=[self.security_group_id],
             metadata_options=LaunchTemplateMetadataOptions(
                 http_endpoint="enabled",
                 http_tokens="required",  # IMDSv2 only
@@ -148,7 +148,7 @@ class Fleet(Construct):
             # Scaling changes the desired size; `desired` is only the initial size.
             lifecycle={"ignore_changes": ["desired_capacity"]},
         )
-        self._group_name = self.autoscaling_group.name  # read once, for both directions
+        self.autoscaling_group_name = self.autoscaling_group.name  # read once: each read is a call into Node
         self.scale_out, self.scale_in = (
             self._cpu_scaling(name, "scale-out", +1, "GreaterThanOrEqualToThreshold", instances.scale_out_cpu, 2),
             self._cpu_scaling(name, "scale-in", -1, "LessThanOrEqualToThreshold", instances.scale_in_cpu, 5),
@@ -162,7 +162,7 @@ class Fleet(Construct):
             self,
             direction,
             name=f"{name}-{direction}",
-            autoscaling_group_name=self._group_name,
+            autoscaling_group_name=self.autoscaling_group_name,
             policy_type="SimpleScaling",
             adjustment_type="ChangeInCapacity",
             scaling_adjustment=step,
@@ -180,7 +180,7 @@ class Fleet(Construct):
             evaluation_periods=minutes,
             comparison_operator=comparison,
             threshold=threshold,
-            dimensions={"AutoScalingGroupName": self._group_name},
+            dimensions={"AutoScalingGroupName": self.autoscaling_group_name},
             alarm_actions=[policy.arn],
         )
         return policy

@@ -42,14 +42,14 @@ class LoadBalancer(Construct):
         log_bucket: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.security_group, security_group_id = security_group(
+        self.security_group, self.security_group_id = security_group(
             self, security_group_name, f"Load balancer {name}: HTTP and HTTPS from the internet", vpc_id
         )
         for port, why in ((80, "HTTP, redirected to HTTPS"), (443, "HTTPS")):
             VpcSecurityGroupIngressRule(
                 self,
                 f"ingress-{port}",
-                security_group_id=security_group_id,
+                security_group_id=self.security_group_id,
                 description=f"{why} from the internet",
                 ip_protocol="tcp",
                 from_port=port,
@@ -63,25 +63,25 @@ class LoadBalancer(Construct):
             name=name,
             load_balancer_type="application",
             internal=False,
-            security_groups=[security_group_id],
+            security_groups=[self.security_group_id],
             subnets=subnet_ids,
             drop_invalid_header_fields=True,
             enable_deletion_protection=True,
             desync_mitigation_mode="strictest",
             access_logs=LbAccessLogs(bucket=log_bucket, enabled=True),
         )
-        load_balancer_arn = self.load_balancer.arn
+        self.load_balancer_arn = self.load_balancer.arn  # read once: each read is a call into Node
         self.web_acl = WebAcl(
             self,
             "web-acl",
             name=web_acl_name,
-            load_balancer_arn=load_balancer_arn,
+            load_balancer_arn=self.load_balancer_arn,
             log_bucket_arn=f"arn:aws:s3:::{log_bucket}",
         )
         self.http_listener = LbListener(
             self,
             "http",
-            load_balancer_arn=load_balancer_arn,
+            load_balancer_arn=self.load_balancer_arn,
             port=80,
             protocol="HTTP",
             default_action=[
@@ -94,7 +94,7 @@ class LoadBalancer(Construct):
         self.https_listener = LbListener(
             self,
             "https",
-            load_balancer_arn=load_balancer_arn,
+            load_balancer_arn=self.load_balancer_arn,
             port=443,
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,

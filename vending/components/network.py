@@ -45,10 +45,12 @@ class CreatedNetwork(Construct):
             enable_dns_support=True,
             tags={"Name": name},
         )
-        FlowLogs(self, "flow-logs", vpc_id=self.vpc.id, log_bucket_arn=log_bucket_arn)
+        self.vpc_id: str = self.vpc.id  # attributes are read once: each read is a call into Node
+        zone_names = available.names
+        FlowLogs(self, "flow-logs", vpc_id=self.vpc_id, log_bucket_arn=log_bucket_arn)
         # The default security group is never used: make it deny everything.
-        DefaultSecurityGroup(self, "default-security-group", vpc_id=self.vpc.id, tags={"Name": f"{name}-default"})
-        gateway = InternetGateway(self, "internet-gateway", vpc_id=self.vpc.id, tags={"Name": name})
+        DefaultSecurityGroup(self, "default-security-group", vpc_id=self.vpc_id, tags={"Name": f"{name}-default"})
+        gateway = InternetGateway(self, "internet-gateway", vpc_id=self.vpc_id, tags={"Name": name})
 
         # Carve /4-smaller blocks: the first `zones` are public, the next `zones` private.
         network = ipaddress.IPv4Network(cidr)
@@ -60,35 +62,34 @@ class CreatedNetwork(Construct):
                     Subnet(
                         self,
                         f"{tier}-{index}",
-                        vpc_id=self.vpc.id,
+                        vpc_id=self.vpc_id,
                         cidr_block=str(blocks[offset + index]),
-                        availability_zone=Fn.element(available.names, index),
+                        availability_zone=Fn.element(zone_names, index),
                         map_public_ip_on_launch=False,
                         tags={"Name": f"{name}-{tier}-{index}", TIER_TAG: tier},
                     )
                 )
+        self.public_subnet_ids: list[str] = [s.id for s in public]
+        self.private_subnet_ids: list[str] = [s.id for s in private]
         nat_address = Eip(self, "nat-address", domain="vpc", tags={"Name": f"{name}-nat"})
         nat = NatGateway(
             self,
             "nat",
             allocation_id=nat_address.id,
-            subnet_id=public[0].id,
+            subnet_id=self.public_subnet_ids[0],
             tags={"Name": name},
             depends_on=[gateway],
         )
-        for tier, group, route in (
-            ("public", public, RouteTableRoute(cidr_block="0.0.0.0/0", gateway_id=gateway.id)),
-            ("private", private, RouteTableRoute(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)),
+        for tier, subnet_ids, route in (
+            ("public", self.public_subnet_ids, RouteTableRoute(cidr_block="0.0.0.0/0", gateway_id=gateway.id)),
+            ("private", self.private_subnet_ids, RouteTableRoute(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)),
         ):
             table = RouteTable(
-                self, f"{tier}-routes", vpc_id=self.vpc.id, route=[route], tags={"Name": f"{name}-{tier}"}
+                self, f"{tier}-routes", vpc_id=self.vpc_id, route=[route], tags={"Name": f"{name}-{tier}"}
             )
-            for index, subnet in enumerate(group):
-                RouteTableAssociation(self, f"{tier}-{index}-routes", subnet_id=subnet.id, route_table_id=table.id)
-
-        self.vpc_id: str = self.vpc.id
-        self.public_subnet_ids: list[str] = [s.id for s in public]
-        self.private_subnet_ids: list[str] = [s.id for s in private]
+            table_id = table.id
+            for index, subnet_id in enumerate(subnet_ids):
+                RouteTableAssociation(self, f"{tier}-{index}-routes", subnet_id=subnet_id, route_table_id=table_id)
 
 
 class NetworkLookup(Construct):

@@ -59,7 +59,7 @@ class PrivateBucket(Construct):
         access logs."""
         super().__init__(scope, construct_id)
         self.bucket = S3Bucket(self, "bucket", bucket=name)
-        bucket_id, bucket_arn = self.bucket.id, self.bucket.arn  # each attribute read is a call into Node
+        bucket_id, self.bucket_arn = self.bucket.id, self.bucket.arn  # read once: each read is a call into Node
         S3BucketOwnershipControls(
             self,
             "ownership",
@@ -133,7 +133,7 @@ class PrivateBucket(Construct):
                 effect="Deny",
                 principals={"AWS": ["*"]},
                 actions=["s3:*"],
-                resources=[bucket_arn, f"{bucket_arn}/*"],
+                resources=[self.bucket_arn, f"{self.bucket_arn}/*"],
                 conditions=[("Bool", "aws:SecureTransport", ["false"])],
             ),
             *self.grants(),

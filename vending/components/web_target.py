@@ -50,11 +50,12 @@ class WebTarget(Construct):
                 matcher=health_check.matcher,
             ),
         )
+        self.target_group_arn = self.target_group.arn  # read once: each read is a call into Node
         self.rule = LbListenerRule(
             self,
             "host-rule",
             listener_arn=listener_arn,
             priority=priority,
-            action=[LbListenerRuleAction(type="forward", target_group_arn=self.target_group.arn)],
+            action=[LbListenerRuleAction(type="forward", target_group_arn=self.target_group_arn)],
             condition=[LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[host]))],
         )

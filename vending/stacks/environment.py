@@ -64,7 +64,7 @@ class EnvironmentStack(VendingStack):
                 web_acl_name=names.web_acl,
                 log_bucket=platform.names.log_bucket(platform.account_id),  # created by shared-alb
             )
-            listener_arn, alb_security_group_id = alb.https_listener.arn, alb.security_group.id
+            listener_arn, alb_security_group_id = alb.https_listener.arn, alb.security_group_id
             rule_priority = DEDICATED_RULE_PRIORITY
             alb_dns_name = alb.load_balancer.dns_name
         else:
@@ -112,7 +112,7 @@ class EnvironmentStack(VendingStack):
             instances=customer.instances,
             instance_profile_arn=role.profile.arn,
             load_balancer_security_group_id=alb_security_group_id,
-            target_group_arn=web.target_group.arn,
+            target_group_arn=web.target_group_arn,
             region=platform.region,
         )
         # The load balancer may reach this environment's instances, and nothing else.
@@ -124,7 +124,7 @@ class EnvironmentStack(VendingStack):
             ip_protocol="tcp",
             from_port=customer.instances.port,
             to_port=customer.instances.port,
-            referenced_security_group_id=fleet.security_group.id,
+            referenced_security_group_id=fleet.security_group_id,
         )
 
         TerraformOutput(self, "url", value=f"https://{host}", description="Where the application answers")
@@ -135,8 +135,8 @@ class EnvironmentStack(VendingStack):
             description=f"Point {host} here" if customer.dedicated_alb else "The shared load balancer",
         )
         TerraformOutput(self, "ami_id", value=image.ami_id, description=f"Fleet image ({image.origin})")
-        TerraformOutput(self, "autoscaling_group_name", value=fleet.autoscaling_group.name)
-        TerraformOutput(self, "target_group_arn", value=web.target_group.arn)
+        TerraformOutput(self, "autoscaling_group_name", value=fleet.autoscaling_group_name)
+        TerraformOutput(self, "target_group_arn", value=web.target_group_arn)
         TerraformOutput(self, "target_group_name", value=web.target_group.name)
         if customer.database is not None:
             database = Database(
@@ -148,7 +148,7 @@ class EnvironmentStack(VendingStack):
                 security_group_name=names.database_security_group,
                 vpc_id=network.vpc_id,
                 subnet_ids=network.private_subnet_ids,
-                client_security_group_id=fleet.security_group.id,
+                client_security_group_id=fleet.security_group_id,
                 config=customer.database,
                 monitoring_role_name=names.db_monitoring_role,
                 production=customer.production,

@@ -57,6 +57,7 @@ class PipelineStack(VendingStack):
             key_arn=key_arn,
             log_bucket=platform.names.log_bucket(account_id),  # created by shared-alb
         )
+        artifact_bucket_name = artifacts.bucket.bucket
         tests = CodebuildTests(
             self,
             "tests",
@@ -65,7 +66,7 @@ class PipelineStack(VendingStack):
             log_group_name=names.test_log_group,
             image=customer.pipeline.test_image,
             key_arn=key_arn,
-            artifact_bucket_arn=artifacts.bucket.arn,
+            artifact_bucket_arn=artifacts.bucket_arn,
         )
         if endpoint_url:
             emulator.codebuild_locations(tests.project)
@@ -95,21 +96,20 @@ class PipelineStack(VendingStack):
             name=names.pipeline,
             role_name=names.pipeline_role,
             source=customer.pipeline,
-            artifact_bucket=artifacts.bucket,
-            key=key.key,
+            artifact_bucket_arn=artifacts.bucket_arn,
+            artifact_bucket_name=artifact_bucket_name,
+            key_arn=key_arn,
             test_project=tests.project,
-            application=deployment.application,
-            deployment_group=deployment.group,
-            deployment_config_arn=deployment.config_arn,
-            approval_topic=approval.topic if approval else None,
+            deployment=deployment,
+            approval_topic_arn=approval.topic_arn if approval else None,
             approval_message=f"{customer.customer} deploy to {customer.environment}",
         )
 
         TerraformOutput(self, "pipeline_name", value=pipeline.pipeline.name)
-        TerraformOutput(self, "artifact_bucket", value=artifacts.bucket.bucket)
-        TerraformOutput(self, "codedeploy_application", value=deployment.application.name)
-        TerraformOutput(self, "deployment_group", value=deployment.group.deployment_group_name)
+        TerraformOutput(self, "artifact_bucket", value=artifact_bucket_name)
+        TerraformOutput(self, "codedeploy_application", value=deployment.application_name)
+        TerraformOutput(self, "deployment_group", value=deployment.group_name)
         if approval is not None:
             TerraformOutput(
-                self, "approval_topic_arn", value=approval.topic.arn, description="Approvers confirm their subscription"
+                self, "approval_topic_arn", value=approval.topic_arn, description="Approvers confirm their subscription"
             )

@@ -65,7 +65,7 @@ class SharedAlbStack(VendingStack):
             value=alb.load_balancer.dns_name,
             description=f"Point *.{platform.domain} here (CNAME or alias)",
         )
-        TerraformOutput(self, "alb_arn", value=alb.load_balancer.arn)
+        TerraformOutput(self, "alb_arn", value=alb.load_balancer_arn)
         TerraformOutput(self, "https_listener_arn", value=alb.https_listener.arn)
-        TerraformOutput(self, "security_group_id", value=alb.security_group.id)
+        TerraformOutput(self, "security_group_id", value=alb.security_group_id)
         TerraformOutput(self, "log_bucket", value=logs.bucket.bucket, description="Access, WAF and flow logs")
