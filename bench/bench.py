@@ -14,8 +14,9 @@ Per run: wall time, split at the moments the last synth process finished its imp
 (start-up), constructed its stacks (construct), and the rest (synth: writing, merging, exit);
 peak memory of the whole process tree (Python and Node; the sum of resident set sizes, sampled
 from /proc); output size; and a digest of the output, which must be the same for both variants.
-Medians over the repetitions (by default 3, and 1 at 500 customers, where a plain run takes
-minutes). The machine may be shared: each run also records how many cores the rest of the
+Medians over the repetitions: by default 5 below 100 customers (a run takes seconds, and a
+shared machine's noise is as large as a target's margin), 3 at 100, and 1 at 500 (a plain run
+takes minutes). The machine may be shared: each run also records how many cores the rest of the
 machine kept busy meanwhile, and the report gives the load average.
 """
 
@@ -45,6 +46,7 @@ SAMPLE_SECONDS = 0.02
 VARIANTS = ("plain", "fast")
 PHASES = ("wall", "startup", "construct", "synth")
 LARGE = 500  # customers: a plain run takes minutes, so by default it runs once
+MEDIUM = 100  # customers: a plain run takes a minute, so by default it runs 3 times (5 below)
 TARGETS = {  # issue 8, on a 2-core machine
     1: {"wall": 2.0, "speedup": 5.0},
     500: {"wall": 15.0, "speedup": 2.5, "peak_mb": 1536},
@@ -174,7 +176,7 @@ def measure(sizes: list[int], repeat: int | None, warm_up: bool, say) -> list[di
             customers = temp / f"customers-{count}"
             stacks = generate(customers, count)
             runs: dict[str, list[dict]] = {variant: [] for variant in VARIANTS}
-            runs_wanted = repeat or (1 if count >= LARGE else 3)
+            runs_wanted = repeat or (1 if count >= LARGE else 3 if count >= MEDIUM else 5)
             for repetition in range(runs_wanted):
                 for variant in VARIANTS:
                     result = run(variant, customers, stacks if count == 1 else None, temp)
@@ -267,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1,10,100,500", help="customer counts (default: 1,10,100,500)")
     parser.add_argument(
-        "--repeat", type=int, help=f"runs per variant and size (default: 3, and 1 from {LARGE} customers)"
+        "--repeat", type=int, help=f"runs per variant and size (default: 5; 3 from {MEDIUM} customers, 1 from {LARGE})"
     )
     parser.add_argument("--out", default=str(ROOT / "bench"), help="where REPORT.md and report.json go")
     parser.add_argument("--quick", action="store_true", help="1 customer, 1 run, no warm-up (the test suite's check)")
