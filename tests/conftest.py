@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,9 @@ class Synth:
 
     def __init__(self, outdir: Path):
         self.outdir = outdir
+        # (class, object id, attribute) → how often it was read from Node while building; the
+        # session's sample synth counts them (each read is a round trip to Node).
+        self.attribute_reads: Counter[tuple[str, int, str]] = Counter()
 
     @property
     def manifest(self) -> dict:
@@ -123,8 +127,23 @@ def samples_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_synth(samples_dir, tmp_path_factory) -> Synth:
-    """The sample customers, synthesized once for the whole session."""
-    return synthesize(samples_dir, tmp_path_factory.mktemp("synth") / "cdktf.out")
+    """The sample customers, synthesized once for the whole session, counting attribute reads."""
+    import jsii
+
+    reads: Counter[tuple[str, int, str]] = Counter()
+    read = jsii.get
+
+    def counting_read(obj, name):
+        reads[type(obj).__name__, id(obj), name] += 1  # objects stay alive: jsii's reference map holds them
+        return read(obj, name)
+
+    jsii.get = counting_read
+    try:
+        synth = synthesize(samples_dir, tmp_path_factory.mktemp("synth") / "cdktf.out")
+    finally:
+        jsii.get = read
+    synth.attribute_reads = reads
+    return synth
 
 
 # --- writing configurations for config tests ------------------------------------------------

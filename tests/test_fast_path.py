@@ -5,10 +5,9 @@ no attribute from Node twice."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
-from tests.conftest import run_synth, synthesize, tree
+from tests.conftest import run_synth, tree
 
 
 def synth_with(python_args: list[str], customers: Path, outdir: Path, **env: str) -> None:
@@ -28,21 +27,9 @@ def test_plain_cdktf_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
     assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
 
 
-def test_no_attribute_is_read_from_node_twice(samples_dir, tmp_path, monkeypatch):
+def test_no_attribute_is_read_from_node_twice(sample_synth):
     # Every attribute read (``bucket.arn``) is a round trip to Node: components read each once
     # and hand the value on.
-    import jsii
-
-    reads: Counter[tuple[int, str]] = Counter()
-    names: dict[int, str] = {}
-    read = jsii.get
-
-    def counting_read(obj, name):
-        reads[id(obj), name] += 1
-        names[id(obj)] = type(obj).__name__  # objects stay alive: jsii's reference map holds them
-        return read(obj, name)
-
-    monkeypatch.setattr(jsii, "get", counting_read)
-    synthesize(samples_dir, tmp_path / "cdktf.out")
+    reads = sample_synth.attribute_reads
     assert len(reads) > 100  # the counting saw the stacks being built
-    assert {f"{names[obj]}.{name}": count for (obj, name), count in reads.items() if count > 1} == {}
+    assert {f"{kind}.{name}": count for (kind, _, name), count in reads.items() if count > 1} == {}
