@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,6 +18,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vending import limits
+from vending.errors import ConfigError  # raised here, and importable from here
 from vending.naming import SHARED_ALB_STACK, EnvironmentNames, PlatformNames, pipeline_stack
 
 PRODUCTION = "prod"
@@ -27,14 +27,6 @@ MAX_FILE_BYTES = 256 * 1024  # a customer file is a few hundred bytes; refuse an
 RESERVED_ENVIRONMENTS = {"pipeline"}  # "<customer>-pipeline" would read as a pipeline stack
 RESERVED_STACKS = {SHARED_ALB_STACK}
 MAX_PRIORITY = 50000  # of a listener rule
-
-
-class ConfigError(Exception):
-    """Invalid configuration: ``problems`` holds one human-readable line per problem."""
-
-    def __init__(self, problems: Iterable[str]):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 # --- value types --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from vending.config import ConfigError
+from vending.errors import ConfigError
 
 # A worker pays a jsii kernel's start-up (a second or two of CPU): below this many stacks per
 # worker, one process is as fast.
@@ -40,7 +40,7 @@ def split(stacks: Sequence[str], workers: int) -> list[Share]:
 
     One share when this process has loaded jsii: a forked child would share its kernel's pipe.
     """
-    count = 1 if "jsii" in sys.modules else max(1, min(workers, len(stacks) // MIN_STACKS_PER_WORKER))
+    count = 1 if "jsii" in sys.modules else share_count(len(stacks), workers)
     size, extra = divmod(len(stacks), count)
     shares, start = [], 0
     for index in range(count):
@@ -48,6 +48,11 @@ def split(stacks: Sequence[str], workers: int) -> list[Share]:
         shares.append(tuple(stacks[start:end]))
         start = end
     return shares
+
+
+def share_count(stacks: int, workers: int) -> int:
+    """How many of ``workers`` are worth starting for ``stacks`` stacks."""
+    return max(1, min(workers, stacks // MIN_STACKS_PER_WORKER))
 
 
 def synth(shares: Sequence[Share], outdir: Path, synth_share: SynthShare) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from vending.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -37,7 +39,5 @@ def _workers(text: str) -> int:
     if not text.strip():
         return len(os.sched_getaffinity(0))  # the cores this process may run on
     if not text.strip().isdigit() or int(text) < 1:
-        from vending.config import ConfigError
-
         raise ConfigError([f"VENDING_WORKERS: must be a whole number ≥ 1 (got {text!r})"])
     return int(text)
