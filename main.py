@@ -17,17 +17,20 @@ if not __debug__:
     sys.pycache_prefix = sys.pycache_prefix or str(Path(__file__).resolve().parent / ".cache" / "pycache")
     sys.dont_write_bytecode = False
 
-from vending.config import ConfigError  # noqa: E402
+from vending import early_kernel, parallel  # noqa: E402
+from vending.errors import ConfigError  # noqa: E402
 from vending.settings import Settings  # noqa: E402
 
 
 def main() -> int:
-    from vending.app import synthesize
-    from vending.parallel import WorkerError
-
     try:
-        prepared = synthesize(Settings.from_environ(os.environ))
-    except WorkerError as error:
+        settings = Settings.from_environ(os.environ)
+        if _synth_runs_here(settings):
+            early_kernel.start()  # Node starts while this process reads the configuration
+        from vending.app import synthesize
+
+        prepared = synthesize(settings)
+    except parallel.WorkerError as error:
         print(f"synth stopped: {error}; nothing was written", file=sys.stderr)
         return 1
     except ConfigError as error:
@@ -37,6 +40,16 @@ def main() -> int:
         return 1
     print(f"synthesized {len(prepared.stacks)} stack(s): {', '.join(prepared.stacks)}", file=sys.stderr)
     return 0
+
+
+def _synth_runs_here(settings: Settings) -> bool:
+    """Whether the stacks are synthesized in this process (see parallel.split), known before the
+    configuration is read, with a core to spare for Node meanwhile."""
+    if len(os.sched_getaffinity(0)) < 2:
+        return False
+    return settings.workers == 1 or (
+        settings.stacks is not None and parallel.share_count(len(settings.stacks), settings.workers) == 1
+    )
 
 
 if __name__ == "__main__":

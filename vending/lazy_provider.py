@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import importlib
-import importlib.resources
 import importlib.util
 import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 
@@ -74,8 +74,11 @@ def install() -> ModuleType:
     package.__all__ = submodules
     package.__getattr__ = __getattr__
     sys.modules[PACKAGE] = package
+    from vending import early_kernel  # which builds on this module
+
     try:
         with _kernel_environment():
+            early_kernel.hand_over()  # the kernel main.py started early, if it did
             importlib.import_module(f"{PACKAGE}._jsii")  # loads the assembly (and starts the kernel)
     except BaseException:
         del sys.modules[PACKAGE]
@@ -89,17 +92,23 @@ def install() -> ModuleType:
     return package
 
 
+def kernel_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` as the jsii kernel gets it: with ``lazy_provider.js`` preloaded and, unless
+    JSII_RUNTIME names another, ``jsii_kernel.js`` as its runtime."""
+    options = f"{environ.get('NODE_OPTIONS', '')} --require {json.dumps(str(NODE_HOOK), ensure_ascii=False)}"
+    changed = {**environ, "NODE_OPTIONS": options.strip()}
+    if "JSII_RUNTIME" not in environ:
+        changed["NODE_OPTIONS"] += " --preserve-symlinks"  # as jsii-runtime.js starts the kernel
+        changed["JSII_RUNTIME"] = str(KERNEL_RUNTIME)
+        changed["VENDING_JSII_PROGRAM"] = str(_kernel_program())
+    return changed
+
+
 @contextlib.contextmanager
 def _kernel_environment() -> Iterator[None]:
     """Start a jsii kernel inside this block (jsii passes the environment of that moment to Node)
-    with ``lazy_provider.js`` preloaded and, unless JSII_RUNTIME names another, ``jsii_kernel.js``
-    as its runtime; the process' own environment is left as it was."""
-    options = f"{os.environ.get('NODE_OPTIONS', '')} --require {json.dumps(str(NODE_HOOK), ensure_ascii=False)}"
-    changes = {"NODE_OPTIONS": options.strip()}
-    if "JSII_RUNTIME" not in os.environ:
-        changes["NODE_OPTIONS"] += " --preserve-symlinks"  # as jsii-runtime.js starts the kernel
-        changes["JSII_RUNTIME"] = str(KERNEL_RUNTIME)
-        changes["VENDING_JSII_PROGRAM"] = str(_kernel_program())
+    with ``kernel_environment``; the process' own environment is left as it was."""
+    changes = {name: value for name, value in kernel_environment(os.environ).items() if os.environ.get(name) != value}
     before = {name: os.environ.get(name) for name in changes}
     os.environ.update(changes)
     try:
@@ -112,16 +121,19 @@ def _kernel_environment() -> Iterator[None]:
                 os.environ[name] = value
 
 
+@functools.cache
 def _kernel_program() -> Path:
     """jsii's kernel program, ``lib/program.js`` and the files beside it, copied out of the jsii
-    package (as jsii's runtime copies them) into a directory removed at exit."""
-    import jsii._embedded.jsii as embedded
-
+    package (as jsii's runtime copies them, ``lib__program.js`` to ``lib/program.js``) into a
+    directory removed at exit; once per process. Found without importing jsii, which takes a
+    fifth of a second that the early kernel (vending/early_kernel.py) would wait for."""
+    spec = importlib.util.find_spec("jsii")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("No module named 'jsii'", name="jsii")
+    embedded = Path(spec.submodule_search_locations[0]) / "_embedded" / "jsii"
     directory = Path(tempfile.mkdtemp(prefix="vending-jsii-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)  # runs after jsii has stopped Node
-    for resource, name in embedded.EMBEDDED_FILES.items():
-        if name.startswith("lib/"):
-            target = directory / name
-            target.parent.mkdir(exist_ok=True)
-            target.write_bytes(importlib.resources.files(embedded).joinpath(resource).read_bytes())
+    (directory / "lib").mkdir()
+    for resource in embedded.glob("lib__*"):
+        shutil.copyfile(resource, directory / "lib" / resource.name.removeprefix("lib__"))
     return directory / "lib" / "program.js"
