@@ -10,8 +10,9 @@ stack. Each repetition runs both variants, one after the other, each in a fresh 
   runtime type checks on, one process (bench/driver.py --plain, VENDING_WORKERS=1);
 - fast: what ``make synth`` and cdktf.json run (python -O main.py, one worker per core).
 
-Per run: wall time, split at the moments the last synth process finished its imports
-(start-up), constructed its stacks (construct), and the rest (synth: writing, merging, exit);
+Per run: wall time, split at the moments the last synth process had its jsii kernel up with the
+assemblies loaded (start-up) and had built its stacks (construct: importing the kinds of stack it
+builds, and building them), and the rest (synth: writing, merging, exit);
 peak memory of the whole process tree (Python and Node; the sum of resident set sizes, sampled
 from /proc); output size; and a digest of the output, which must be the same for both variants.
 Medians over the repetitions: by default 5 below 100 customers (a run takes seconds, and a
