@@ -153,6 +153,12 @@ def test_no_early_kernel_once_jsii_is_imported(tmp_path):
     assert lines == ["None"]
 
 
+def test_no_early_kernel_when_node_cannot_start(tmp_path):
+    # Nothing to hand over: jsii fails in its own words when it starts Node itself.
+    code = ("from vending import early_kernel", "early_kernel.start()", "print(early_kernel._early)")
+    assert run(*code, tmp_path=tmp_path, JSII_NODE=str(tmp_path / "no-node")) == ["None"]
+
+
 def test_the_loads_are_read_from_the_packages_as_jsii_makes_them():
     import jsii._embedded.jsii as embedded
 

@@ -59,17 +59,24 @@ def start() -> None:
     # As jsii's _NodeProcess.start builds them, inside lazy_provider's kernel environment.
     environment = {**lazy_provider.kernel_environment(os.environ), "JSII_AGENT": f"Python/{platform.python_version()}"}
     command = [environment.get("JSII_NODE", "node"), "--max-old-space-size=4069", environment["JSII_RUNTIME"]]
+    loads = assemblies()
+    requests = b"".join(
+        json.dumps({"api": "load", "name": name, "version": version, "tarball": tarball}).encode() + b"\n"
+        for name, version, tarball in loads
+    )
     pipe = subprocess.PIPE
     try:
         process = subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=pipe, env=environment)
     except OSError:
         return
-    loads = assemblies()
-    for name, version, tarball in loads:
-        request = {"api": "load", "name": name, "version": version, "tarball": tarball}
-        process.stdin.write(json.dumps(request).encode() + b"\n")
-    process.stdin.flush()
-    _early = _Early(process, command, environment, loads)
+    early = _Early(process, command, environment, loads)
+    try:
+        process.stdin.write(requests)
+        process.stdin.flush()
+    except BrokenPipeError:  # Node has exited already
+        _stop(early)
+        return
+    _early = early
     atexit.register(_stop_unused)
 
 
