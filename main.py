@@ -53,6 +53,4 @@ def _synth_runs_here(settings: Settings) -> bool:
 
 
 if __name__ == "__main__":
-    from vending.parallel import exit_now
-
-    exit_now(main())
+    parallel.exit_now(main())

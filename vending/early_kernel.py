@@ -24,7 +24,6 @@ import os
 import platform
 import re
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +53,7 @@ def start() -> None:
     """Start the kernel and send it the loads. Nothing happens once jsii is imported (its kernel
     may be running already), or when Node cannot be started: jsii will say why when it needs it."""
     global _early
-    if _early is not None or "jsii" in sys.modules:
+    if _early is not None or lazy_provider.jsii_loaded():
         return
     # As jsii's _NodeProcess.start builds them, inside lazy_provider's kernel environment.
     environment = {**lazy_provider.kernel_environment(os.environ), "JSII_AGENT": f"Python/{platform.python_version()}"}

@@ -92,6 +92,12 @@ def install() -> ModuleType:
     return package
 
 
+def jsii_loaded() -> bool:
+    """Whether this process has imported jsii, which starts its kernel on first use: a kernel
+    may be running (a forked child would share its pipes; an early one would be a second)."""
+    return "jsii" in sys.modules
+
+
 def kernel_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """``environ`` as the jsii kernel gets it: with ``lazy_provider.js`` preloaded and, unless
     JSII_RUNTIME names another, ``jsii_kernel.js`` as its runtime."""

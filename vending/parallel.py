@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from vending import lazy_provider
 from vending.errors import ConfigError
 
 # A worker pays a jsii kernel's start-up (a second or two of CPU): below this many stacks per
@@ -40,7 +41,7 @@ def split(stacks: Sequence[str], workers: int) -> list[Share]:
 
     One share when this process has loaded jsii: a forked child would share its kernel's pipe.
     """
-    count = 1 if "jsii" in sys.modules else share_count(len(stacks), workers)
+    count = 1 if lazy_provider.jsii_loaded() else share_count(len(stacks), workers)
     size, extra = divmod(len(stacks), count)
     shares, start = [], 0
     for index in range(count):
