@@ -5,14 +5,13 @@ own temporary directory, where jsii, Node and Vending leave their files."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, tree
 
 # record() counts what jsii sends to the kernel from then on; it imports jsii, so it comes after
 # early_kernel.start() (which does nothing once jsii is imported). SYNTH builds and synthesizes
@@ -38,13 +37,13 @@ app.synth()
 """
 
 
-def run(*code: str, tmp_path: Path, **env: str) -> list[str]:
-    """The lines of ``code`` in a fresh Python with its own TMPDIR; the lines it printed.
-    Afterwards nothing of jsii, Node or Vending is left in that TMPDIR."""
+def run(*code: str, tmp_path: Path, python: tuple[str, ...] = (), **env: str) -> list[str]:
+    """The lines of ``code`` in a fresh Python (with ``python`` options) and its own TMPDIR; the
+    lines it printed. Afterwards nothing of jsii, Node or Vending is left in that TMPDIR."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     result = subprocess.run(
-        [sys.executable, "-c", "\n".join(code), str(tmp_path / "out")],
+        [sys.executable, *python, "-c", "\n".join(code), str(tmp_path / "out")],
         cwd=ROOT,
         env={**os.environ, "TMPDIR": str(scratch), **env},
         capture_output=True,
@@ -92,7 +91,8 @@ def test_an_early_kernel_unlike_what_jsii_would_start_is_stopped_and_jsii_starts
     assert lines == ["True", "0 3"]
 
 
-def test_main_hands_its_early_kernel_to_jsii(tmp_path):
+def test_main_hands_its_early_kernel_to_jsii_and_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
+    # The fast path with one stack named, as `cdktf deploy acme-prod` runs it.
     lines = run(
         RECORDING,
         "import runpy",
@@ -104,12 +104,15 @@ def test_main_hands_its_early_kernel_to_jsii(tmp_path):
         "from vending.parallel import exit_now",
         "exit_now(0)",
         tmp_path=tmp_path,
+        python=("-O",),
         VENDING_STACKS="acme-prod",
-        VENDING_CUSTOMERS_DIR=str(shutil.copytree(SAMPLES, tmp_path / "customers")),
+        VENDING_CUSTOMERS_DIR=str(samples_dir),
         VENDING_IMAGES_DIR=str(tmp_path / "no-images"),
         CDKTF_OUTDIR=str(tmp_path / "out"),
     )
     assert lines == ["0 True 0"]
+    stack = Path("stacks") / "acme-prod"
+    assert tree(tmp_path / "out" / stack) == tree(sample_synth.outdir / stack)
 
 
 def test_a_load_the_early_kernel_did_otherwise_is_sent_by_jsii(tmp_path):

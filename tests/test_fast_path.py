@@ -20,13 +20,6 @@ def test_fast_path_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
     assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
 
 
-def test_fast_path_of_one_stack_with_the_early_kernel_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
-    # One stack named: main.py starts the kernel before reading the configuration.
-    synth_with(["-O", "main.py"], samples_dir, tmp_path / "cdktf.out", VENDING_STACKS="acme-prod")
-    stack = Path("stacks") / "acme-prod"
-    assert tree(tmp_path / "cdktf.out" / stack) == tree(sample_synth.outdir / stack)
-
-
 def test_plain_cdktf_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
     plain = "import cdktf_cdktf_provider_aws, runpy; runpy.run_path('main.py', run_name='__main__')"
     # PYTHONDONTWRITEBYTECODE: read the virtualenv's bytecode, never write there.
