@@ -11,7 +11,7 @@ class ApprovalTopic(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, name: str, key_arn: str, emails: list[str]) -> None:
         super().__init__(scope, construct_id)
         self.topic = SnsTopic(self, "topic", name=name, kms_master_key_id=key_arn)
-        self.topic_arn = self.topic.arn  # read once: each read is a call into Node
+        self.topic_arn = self.topic.arn
         # Keyed by address, so reordering the list does not replace subscriptions. Each
         # approver confirms once, from the email AWS sends.
         self.subscriptions = [

@@ -43,7 +43,6 @@ class DeliveryPipeline(Construct):
         approval_topic_arn: str | None,
         approval_message: str,
     ) -> None:
-        """Attributes come in as values read once by the caller: each read is a call into Node."""
         super().__init__(scope, construct_id)
         # The connection's own service prefix: codestar-connections or codeconnections.
         connection_service = source.connection_arn.split(":")[2]

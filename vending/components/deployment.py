@@ -80,7 +80,7 @@ class Deployment(Construct):
             ],
         )
         self.application = CodedeployApp(self, "application", name=application_name, compute_platform="Server")
-        self.application_name = self.application.name  # read once: each read is a call into Node
+        self.application_name = self.application.name
         self.group = CodedeployDeploymentGroup(
             self,
             "group",

@@ -148,7 +148,7 @@ class Fleet(Construct):
             # Scaling changes the desired size; `desired` is only the initial size.
             lifecycle={"ignore_changes": ["desired_capacity"]},
         )
-        self.autoscaling_group_name = self.autoscaling_group.name  # read once: each read is a call into Node
+        self.autoscaling_group_name = self.autoscaling_group.name
         self.scale_out, self.scale_in = (
             self._cpu_scaling(name, "scale-out", +1, "GreaterThanOrEqualToThreshold", instances.scale_out_cpu, 2),
             self._cpu_scaling(name, "scale-in", -1, "LessThanOrEqualToThreshold", instances.scale_in_cpu, 5),

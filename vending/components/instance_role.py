@@ -32,7 +32,7 @@ class InstanceRole(Construct):
         super().__init__(scope, construct_id)
         trust = assume_role_policy(self, "trust", "ec2.amazonaws.com")
         self.role = IamRole(self, "role", name=role_name, assume_role_policy=trust.json)
-        role = self.role.name  # each attribute read is a call into Node
+        role = self.role.name
         for key, arn in MANAGED_POLICIES.items():
             IamRolePolicyAttachment(self, key, role=role, policy_arn=arn)
         # The CodeDeploy agent downloads revisions from the pipeline's artifact bucket,

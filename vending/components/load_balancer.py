@@ -70,7 +70,7 @@ class LoadBalancer(Construct):
             desync_mitigation_mode="strictest",
             access_logs=LbAccessLogs(bucket=log_bucket, enabled=True),
         )
-        self.load_balancer_arn = self.load_balancer.arn  # read once: each read is a call into Node
+        self.load_balancer_arn = self.load_balancer.arn
         self.web_acl = WebAcl(
             self,
             "web-acl",

@@ -45,7 +45,7 @@ class CreatedNetwork(Construct):
             enable_dns_support=True,
             tags={"Name": name},
         )
-        self.vpc_id: str = self.vpc.id  # attributes are read once: each read is a call into Node
+        self.vpc_id: str = self.vpc.id
         zone_names = available.names
         FlowLogs(self, "flow-logs", vpc_id=self.vpc_id, log_bucket_arn=log_bucket_arn)
         # The default security group is never used: make it deny everything.
@@ -105,7 +105,7 @@ class NetworkLookup(Construct):
             self.private_subnet_ids: list[str] = list(network.private_subnet_ids)
             return
         vpc = DataAwsVpc(self, "vpc", filter=[DataAwsVpcFilter(name="tag:Name", values=[name])])
-        self.vpc_id = vpc.id  # read once: each attribute read is a call into Node
+        self.vpc_id = vpc.id
         subnets = {}
         for tier in ("public", "private"):
             subnets[tier] = DataAwsSubnets(

@@ -59,7 +59,7 @@ class PrivateBucket(Construct):
         access logs."""
         super().__init__(scope, construct_id)
         self.bucket = S3Bucket(self, "bucket", bucket=name)
-        bucket_id, self.bucket_arn = self.bucket.id, self.bucket.arn  # read once: each read is a call into Node
+        bucket_id, self.bucket_arn = self.bucket.id, self.bucket.arn
         S3BucketOwnershipControls(
             self,
             "ownership",

@@ -7,7 +7,7 @@ from constructs import Construct
 
 
 def security_group(scope: Construct, name: str, description: str, vpc_id: str) -> tuple[SecurityGroup, str]:
-    """The group, named and tagged alike, and its id (each attribute read is a call into Node)."""
+    """The group, named and tagged alike, and its id."""
     group = SecurityGroup(
         scope, "security-group", name=name, description=description, vpc_id=vpc_id, tags={"Name": name}
     )

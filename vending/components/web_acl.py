@@ -54,7 +54,7 @@ class WebAcl(Construct):
                 cloudwatch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
             ),
         )
-        web_acl_arn = self.web_acl.arn  # read once: each read is a call into Node
+        web_acl_arn = self.web_acl.arn
         Wafv2WebAclAssociation(self, "association", web_acl_arn=web_acl_arn, resource_arn=load_balancer_arn)
         Wafv2WebAclLoggingConfiguration(
             self, "logging", resource_arn=web_acl_arn, log_destination_configs=[log_bucket_arn]

@@ -50,7 +50,7 @@ class WebTarget(Construct):
                 matcher=health_check.matcher,
             ),
         )
-        self.target_group_arn = self.target_group.arn  # read once: each read is a call into Node
+        self.target_group_arn = self.target_group.arn
         self.rule = LbListenerRule(
             self,
             "host-rule",
