@@ -57,7 +57,7 @@ node_modules/.installed: package-lock.json
 
 .cache/terraformrc:
 	@mkdir -p .cache
-	$(PYTHON) -c 'import sys; sys.path.insert(0, "."); from vending.terraform import cli_config_text; print(cli_config_text(sys.argv[1] if len(sys.argv) > 1 else None), end="")' $(TF_PROVIDER_MIRROR) > $@
+	$(PYTHON) -c 'import sys; sys.path.insert(0, "."); from vending.ops.terraform import cli_config_text; print(cli_config_text(sys.argv[1] if len(sys.argv) > 1 else None), end="")' $(TF_PROVIDER_MIRROR) > $@
 	@echo "terraform CLI config: $@ (provider mirror: $(or $(TF_PROVIDER_MIRROR),none))"
 
 .cache/packer:

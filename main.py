@@ -17,9 +17,10 @@ if not __debug__:
     sys.pycache_prefix = sys.pycache_prefix or str(Path(__file__).resolve().parent / ".cache" / "pycache")
     sys.dont_write_bytecode = False
 
-from vending import early_kernel, parallel  # noqa: E402
 from vending.errors import ConfigError  # noqa: E402
 from vending.settings import Settings  # noqa: E402
+from vending.speedups import early_kernel  # noqa: E402
+from vending.synth import parallel
 
 
 def main() -> int:
@@ -27,7 +28,7 @@ def main() -> int:
         settings = Settings.from_environ(os.environ)
         if _synth_runs_here(settings):
             early_kernel.start()  # Node starts while this process reads the configuration
-        from vending.app import synthesize
+        from vending.synth.app import synthesize
 
         prepared = synthesize(settings)
     except parallel.WorkerError as error:

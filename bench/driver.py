@@ -30,10 +30,11 @@ def main() -> None:
         import cdktf_cdktf_provider_aws  # noqa: F401
 
     entry = runpy.run_path(str(ROOT / "main.py"), run_name="bench")  # main.py's set-up, not main()
-    # Marks from inside build() without importing vending.app (and the configuration's pydantic)
+    # Marks from inside build() without importing vending.synth.app (and the configuration's pydantic)
     # before main() starts the kernel early: build() begins with lazy_provider.install() and ends
     # just before App.synth().
-    from vending import lazy_provider, parallel
+    from vending.speedups import lazy_provider
+    from vending.synth import parallel
 
     install = lazy_provider.install
 

@@ -105,8 +105,8 @@ class Synth:
 
 
 def synthesize(customers_dir: Path, outdir: Path, images_dir: Path | None = None, **settings) -> Synth:
-    from vending.app import synthesize as run
     from vending.settings import Settings
+    from vending.synth.app import synthesize as run
 
     run(
         Settings(
@@ -264,7 +264,7 @@ def e2e_deployment(tmp_path_factory):
     """The demo's flow, once per session: emulator, seed, bootstrap, a real Packer bake and a
     real ``cdktf deploy`` of shared-alb, acme-prod and acme-prod-pipeline. Tests that change
     the deployment must put it back as they found it."""
-    from vending.demo import Demo
+    from vending.local.demo import Demo
 
     _claim_the_deployment(tmp_path_factory)
     demo = Demo(workdir=tmp_path_factory.mktemp("e2e"), log=lambda line: None)

@@ -1,0 +1,121 @@
+"""End to end on the local emulator: the demo's flow in a temporary directory.
+
+One module-scoped deployment (shared-alb, acme-prod, acme-prod-pipeline through the real
+``cdktf deploy``, after a real Packer bake), then: state objects at their keys, a clean
+re-plan but for the known emulator gaps, the state lock refusing a second apply, a new
+customer deployed without touching the others' state, and its ``cdktf destroy``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import E2E_STACKS, state_versions
+from vending.synth import emulator
+
+pytestmark = pytest.mark.e2e
+
+STACKS = E2E_STACKS
+STATE_KEYS = {
+    "shared-alb": "platform/shared-alb.tfstate",
+    "acme-prod": "customers/acme/prod/infrastructure.tfstate",
+    "acme-prod-pipeline": "customers/acme/prod/pipeline.tfstate",
+}
+
+
+@pytest.fixture(scope="module")
+def deployed(e2e_deployment):
+    return e2e_deployment
+
+
+def test_outputs_name_the_environment(deployed):
+    outputs = deployed.outputs()
+    assert outputs["acme-prod"]["url"] == "https://shop.acme.com"
+    assert outputs["acme-prod"]["autoscaling_group_name"] == "vend-acme-prod"
+    baked = json.loads((deployed.images_dir / "acme-prod.json").read_text())
+    assert outputs["acme-prod"]["ami_id"] == baked["ami_id"]  # the fleet runs the image just baked
+    assert outputs["acme-prod-pipeline"]["pipeline_name"] == "vend-acme-prod"
+
+
+def test_each_stack_has_its_state_object(deployed):
+    keys = {item.split("/", 3)[3] for item in deployed.state_objects()}
+    assert set(STATE_KEYS.values()) <= keys
+    assert not any(key.endswith(".tflock") for key in keys)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_second_plan_changes_nothing_but_known_emulator_gaps(deployed, stack):
+    changes = deployed.replan(stack)
+    assert emulator.unexplained(changes) == []
+    if stack == "shared-alb":
+        assert changes == []
+
+
+def test_a_second_apply_at_the_same_time_is_refused_by_the_state_lock(deployed):
+    directory = deployed.outdir / "stacks" / "acme-prod"
+    env = deployed.env()
+    env.pop("TF_INPUT", None)
+    # The first apply stops at its approval prompt, holding the lock.
+    first = subprocess.Popen(
+        ["terraform", "apply", "-no-color"],
+        cwd=directory,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lock = f"{STATE_KEYS['acme-prod']}.tflock"
+        deadline = time.monotonic() + 120
+        while lock not in state_versions(deployed):
+            assert time.monotonic() < deadline and first.poll() is None, "the first apply never took the lock"
+            time.sleep(0.2)
+        second = subprocess.run(
+            ["terraform", "apply", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=0s"],
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert second.returncode == 1
+        assert "Error acquiring the state lock" in second.stderr
+    finally:
+        output, _ = first.communicate("no\n", timeout=300)
+    assert "Apply cancelled" in output
+    assert f"{STATE_KEYS['acme-prod']}.tflock" not in state_versions(deployed)
+
+
+def test_an_added_customer_deploys_without_touching_the_others_then_destroys(deployed):
+    before = state_versions(deployed)
+    deployed.add_environment("acme-dev")
+    try:
+        deployed.cdktf("deploy", ["acme-dev"])
+        after = state_versions(deployed)
+        assert "customers/acme/dev/infrastructure.tfstate" in after
+        for key in STATE_KEYS.values():
+            assert after[key] == before[key], f"{key} was rewritten"
+        assert deployed.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-acme-dev"])[
+            "AutoScalingGroups"
+        ]
+        assert (deployed.customers_dir / "priorities.lock").read_text().strip().endswith("acme-dev: 100")
+
+        deployed.cdktf("destroy", ["acme-dev"])
+        assert (
+            deployed.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-acme-dev"])[
+                "AutoScalingGroups"
+            ]
+            == []
+        )
+        instances = deployed.client("rds").describe_db_instances()["DBInstances"]
+        assert [i["DBInstanceIdentifier"] for i in instances] == ["vend-acme-prod"]
+        final = state_versions(deployed)
+        for key in STATE_KEYS.values():
+            assert final[key] == before[key], f"{key} was rewritten"
+    finally:
+        (deployed.customers_dir / "acme-dev.yaml").unlink()  # the deployment as it was, for the tests after

@@ -1,0 +1,117 @@
+"""Plan review and drift on the emulator deployment: real plans of a changed copy of the demo's
+configuration (plans only: the state is read, never written) and a change made behind
+Terraform's back, put back afterwards."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.conftest import E2E_STACKS, state_versions, synthesize
+from vending.local import demo
+from vending.review import drift
+from vending.review import report as review
+from vending.synth import emulator
+
+pytestmark = pytest.mark.e2e
+
+GROUP = "aws_autoscaling_group.fleet_autoscaling-group_5D29F06E"
+
+
+@pytest.fixture(scope="module")
+def changed(e2e_deployment, tmp_path_factory):
+    """The demo's configuration with acme-prod changed (instances.max 6 → 8, the application
+    port 8080 → 9090, the database removed) and acme-dev added, synthesized on its own."""
+    deployed = e2e_deployment
+    customers = tmp_path_factory.mktemp("review") / "customers"
+    shutil.copytree(deployed.customers_dir, customers)
+    prod = yaml.safe_load((customers / "acme-prod.yaml").read_text())
+    prod["instances"].update(max=8, port=9090)
+    del prod["database"]
+    (customers / "acme-prod.yaml").write_text(yaml.safe_dump(prod))
+    deployed.add_environment("acme-dev", customers)
+    stacks = ("acme-prod", "acme-dev", "acme-dev-pipeline")
+    outdir = customers.parent / "cdktf.out"
+    synthesize(customers, outdir, images_dir=deployed.images_dir, endpoint_url=deployed.emulator.url, stacks=stacks)
+    return outdir, stacks
+
+
+@pytest.fixture(scope="module")
+def deployed_out(e2e_deployment, tmp_path_factory):
+    """The deployed configuration, synthesized afresh: other e2e tests deploy other stacks
+    through the deployment's own output directory."""
+    deployed = e2e_deployment
+    outdir = tmp_path_factory.mktemp("deployed") / "cdktf.out"
+    synthesize(
+        deployed.customers_dir,
+        outdir,
+        images_dir=deployed.images_dir,
+        endpoint_url=deployed.emulator.url,
+        stacks=tuple(E2E_STACKS),
+    )
+    return outdir
+
+
+def test_review_shows_create_update_replace_destroy_with_its_warnings(e2e_deployment, changed):
+    outdir, stacks = changed
+    before = state_versions(e2e_deployment)
+    reviews = review.plan_stacks(outdir, stacks, e2e_deployment.env(), jobs=2)
+    assert state_versions(e2e_deployment) == before  # planning wrote no state
+    prod, dev, pipeline = reviews
+    assert not any(r.error for r in reviews), [r.error for r in reviews]
+
+    by_address = {c.address: c for c in prod.changes}
+    assert ("max_size", 6, 8) in by_address[GROUP].values
+    [target_group] = [c for c in prod.changes if c.type == "aws_lb_target_group"]
+    assert target_group.action == "replace" and "port" in target_group.replaced_because
+    [database] = [c for c in prod.changes if c.type == "aws_db_instance"]
+    assert database.action == "delete"
+    assert dev.note == review.NO_STATE and {c.action for c in dev.changes} == {"create"}
+    assert pipeline.note == f"{review.WAITING} acme-dev is applied"
+
+    report = review.render(reviews)
+    assert f"> - `acme-prod`: **destroy** `{database.address}`" in report
+    assert "**⚠️ Needs approval**: changes to production in `acme-prod`\n" in report
+    assert f"| `acme-dev` | dev | {dev.count('create')} | 0 | 0 | 0 | changes · new stack |" in report
+    assert "`max_size`: `6` → `8`" in report and "`port` forces replacement" in report
+    assert "<details><summary>Plan text: acme-prod</summary>" in report
+    assert review.exit_status(reviews) == 2
+
+
+def run(deployed, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "vending", *args],
+        cwd=demo.REPO_ROOT,
+        env=deployed.env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_review_command_exits_0_without_changes(e2e_deployment, deployed_out, tmp_path):
+    report = tmp_path / "review.md"
+    result = run(e2e_deployment, "review", "shared-alb", "--outdir", str(deployed_out), "--out", str(report))
+    assert result.returncode == 0, result.stderr
+    assert "| `shared-alb` | platform | – | – | – | – | no changes |" in report.read_text()
+
+
+def test_drift_reports_a_change_behind_terraforms_back_then_nothing_once_put_back(e2e_deployment, deployed_out):
+    autoscaling = e2e_deployment.client("autoscaling")
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName="vend-acme-prod", MaxSize=9)
+    try:
+        result = run(e2e_deployment, "drift", "acme-prod", "--outdir", str(deployed_out))
+        assert result.returncode == 2, result.stderr
+        assert f"  {GROUP}\n    max_size: 6 → 9\n" in result.stdout
+        found = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())[0].drift
+        # Exactly that change, besides moto's known gaps (reported too: they are drift on the emulator).
+        assert emulator.unexplained(list(found)) == [f"{GROUP}: update of max_size"]
+    finally:
+        autoscaling.update_auto_scaling_group(AutoScalingGroupName="vend-acme-prod", MaxSize=6)
+    [again] = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())
+    assert not again.error and GROUP not in {c.address for c in again.drift}
+    assert emulator.unexplained(list(again.drift)) == []

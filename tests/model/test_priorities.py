@@ -1,0 +1,85 @@
+"""Shared-listener priorities: stable when customers come and go, pinnable, unique."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vending.model import priorities
+from vending.model.config import ConfigError, load_config
+
+
+def allocate(config_dir):
+    config = load_config(config_dir.path)
+    lock = priorities.read_lock(config_dir.path)
+    allocation = priorities.allocate(config, lock)
+    priorities.write_lock(config_dir.path, allocation.lock)
+    return allocation.priorities
+
+
+def test_adding_and_removing_customers_keeps_every_other_priority(config_dir):
+    for name in ("acme", "globex", "initech"):
+        config_dir.customer(name, "dev")
+    first = allocate(config_dir)
+    assert first == {"acme-dev": 100, "globex-dev": 101, "initech-dev": 102}
+
+    config_dir.customer("aaa", "dev")  # sorts first: must not shift anyone
+    (config_dir.path / "globex-dev.yaml").unlink()
+    second = allocate(config_dir)
+    assert second == {"aaa-dev": 103, "acme-dev": 100, "initech-dev": 102}
+
+    # globex's number stays reserved in the lock until it is pruned.
+    assert priorities.read_lock(config_dir.path)["globex-dev"] == 101
+    config_dir.customer("zeta", "dev")
+    assert allocate(config_dir)["zeta-dev"] == 104
+
+
+def test_pins_win_and_are_recorded(config_dir):
+    config_dir.customer("acme", "dev", priority=120)
+    config_dir.customer("globex", "dev")
+    assert allocate(config_dir) == {"acme-dev": 120, "globex-dev": 100}
+    assert priorities.read_lock(config_dir.path) == {"acme-dev": 120, "globex-dev": 100}
+
+
+def test_pin_on_a_number_held_by_another_environment_is_an_error(config_dir):
+    config_dir.customer("acme", "dev")
+    allocate(config_dir)
+    config_dir.customer("globex", "dev", priority=100)
+    with pytest.raises(ConfigError) as caught:
+        allocate(config_dir)
+    assert caught.value.problems == [
+        f"{config_dir.path}/globex-dev.yaml: priority: 100 is already held by acme-dev in priorities.lock"
+    ]
+
+
+def test_dedicated_load_balancers_take_no_priority(config_dir):
+    cert = "arn:aws:acm:eu-west-1:111111111111:certificate/7d1e5a90-4c3b-4f8e-8a2d-6b9c0e1f2a03"
+    config_dir.customer("acme", "prod", domain={"name": "shop.acme.com", "certificate_arn": cert})
+    config_dir.customer("acme", "dev")
+    assert allocate(config_dir) == {"acme-dev": 100}
+
+
+def test_prune_drops_entries_of_removed_environments(config_dir):
+    config_dir.customer("acme", "dev")
+    config_dir.customer("globex", "dev")
+    allocate(config_dir)
+    (config_dir.path / "globex-dev.yaml").unlink()
+    config = load_config(config_dir.path)
+    assert priorities.prune(config, priorities.read_lock(config_dir.path)) == {"acme-dev": 100}
+
+
+def test_malformed_lock_is_a_clear_error(config_dir):
+    config_dir.customer()
+    (config_dir.path / "priorities.lock").write_text("acme-dev: high\n")
+    with pytest.raises(ConfigError) as caught:
+        priorities.read_lock(config_dir.path)
+    assert caught.value.problems == [
+        f"{config_dir.path}/priorities.lock: must map environment names to priorities 1–50000"
+    ]
+
+
+def test_sample_lock_is_up_to_date():
+    config = load_config("customers")
+    lock = priorities.read_lock(Path("customers"))
+    assert not priorities.allocate(config, lock).changed(lock), "run make synth and commit customers/priorities.lock"

@@ -1,0 +1,122 @@
+"""Which stacks a git range touches, on a temporary repository: one branch per kind of change."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ConfigDir
+from vending import cli
+from vending.review import affected
+from vending.review.affected import Change
+
+KNOWN = ["shared-alb", "acme-dev", "acme-dev-pipeline", "acme-prod", "acme-prod-pipeline"]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """main: a valid configuration, a bake record, code and docs; then a branch ``change``."""
+    root = tmp_path / "repo"
+    ConfigDir(root / "customers").customer("acme", "dev").customer("acme", "prod")
+    (root / "customers" / "priorities.lock").write_text("acme-dev: 100\n")
+    for path, text in {
+        "images/acme-prod.json": "{}",
+        "vending/app.py": "",
+        "README.md": "",
+        "packer/x.hcl": "",
+    }.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
+    git(root, "checkout", "-qb", "change")
+    return root
+
+
+def commit(repo: Path, edits: dict[str, str | None]) -> None:
+    for path, text in edits.items():
+        if text is None:
+            git(repo, "rm", "-q", path)
+        else:
+            (repo / path).write_text(text)
+            git(repo, "add", path)
+    git(repo, "commit", "-qm", "change")
+
+
+def touched(repo: Path, known: list[str] = KNOWN) -> affected.Affected:
+    return affected.from_git(repo, "main", known=known, customers_dir=Path("customers"), images_dir=Path("images"))
+
+
+@pytest.mark.parametrize(
+    ("path", "stacks"),
+    [
+        ("customers/acme-dev.yaml", ["acme-dev", "acme-dev-pipeline"]),
+        ("customers/platform.yaml", KNOWN),
+        ("vending/app.py", KNOWN),
+        ("images/acme-prod.json", ["acme-prod"]),  # a new bake: the fleet's AMI
+        ("README.md", []),
+        ("packer/x.hcl", []),  # the next bake, not the stacks
+    ],
+)
+def test_a_change_touches_its_stacks(repo, path, stacks):
+    commit(repo, {path: (repo / path).read_text() + "\n# changed\n"})
+    found = touched(repo)
+    assert found.stacks == stacks
+    assert set(found.reasons.values()) <= {path}
+    assert found.removed == []
+
+
+def test_a_changed_lock_entry_touches_only_that_environment(repo):
+    commit(repo, {"customers/priorities.lock": "acme-dev: 101\nretired-dev: 102\n"})
+    assert touched(repo).stacks == ["acme-dev"]
+
+
+def test_a_removed_customer_is_reported_not_planned(repo):
+    commit(repo, {"customers/acme-dev.yaml": None})
+    found = touched(repo, [s for s in KNOWN if not s.startswith("acme-dev")])
+    assert found.stacks == [] and found.removed == ["acme-dev"]
+
+
+def test_only_the_branch_counts_not_what_main_did_since(repo):
+    commit(repo, {"customers/acme-dev.yaml": (repo / "customers/acme-dev.yaml").read_text() + "\n"})
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"customers/platform.yaml": (repo / "customers/platform.yaml").read_text() + "\n"})
+    git(repo, "checkout", "-q", "change")
+    assert touched(repo).stacks == ["acme-dev", "acme-dev-pipeline"]
+
+
+def test_a_renamed_customer_file_touches_the_new_and_removes_the_old():
+    found = affected.affected(
+        [Change("R", "customers/acme-stage.yaml", "customers/acme-dev.yaml")], known=["shared-alb", "acme-stage"]
+    )
+    assert found.stacks == ["acme-stage"] and found.removed == ["acme-dev"]
+
+
+def test_affected_command_splits_production_from_the_rest(repo, monkeypatch, capsys):
+    commit(repo, {"customers/platform.yaml": (repo / "customers/platform.yaml").read_text() + "\n"})
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("VENDING_CUSTOMERS_DIR", raising=False)
+    assert cli.main(["affected", "--base", "main", "--only", "production"]) == 0
+    assert capsys.readouterr().out.split() == ["shared-alb", "acme-prod", "acme-prod-pipeline"]
+    assert cli.main(["affected", "--base", "main", "--only", "other"]) == 0
+    assert capsys.readouterr().out.split() == ["acme-dev", "acme-dev-pipeline"]
+
+
+def test_an_unknown_base_is_one_clear_error(repo, monkeypatch, capsys):
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("VENDING_CUSTOMERS_DIR", raising=False)
+    assert cli.main(["affected", "--base", "no-such-ref"]) == 1
+    assert "no-such-ref" in capsys.readouterr().err

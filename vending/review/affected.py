@@ -1,0 +1,149 @@
+"""Which stacks a git range touches, so that review plans only those.
+
+A customer file touches its environment's two stacks, a bake record (``images/<env>.json``)
+the environment stack whose fleet runs that image, a changed ``priorities.lock`` entry the
+environment whose rule it numbers. ``platform.yaml`` and everything that shapes synth (the
+``vending/`` code, ``main.py``, the dependency locks, ``cdktf.json``) touch every stack.
+Anything else (docs, tests, ``packer/``, CI files) touches none. A removed customer file is
+reported, never planned: removing the file does not destroy its stacks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from vending.model import naming
+from vending.model.config import PLATFORM_FILE
+from vending.model.priorities import LOCK_FILE
+
+# Paths (files, or folders ending in "/") whose change can alter any synthesized stack.
+EVERY_STACK = ("vending/", "main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "package.json", "package-lock.json")
+
+
+class GitError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Change:
+    status: str  # git's letter: A(dded), M(odified), D(eleted), R(enamed) …
+    path: str  # relative to the repository root
+    old_path: str | None = None  # the path before a rename
+
+
+@dataclass
+class Affected:
+    reasons: dict[str, str] = field(default_factory=dict)  # stack → the first path that touched it
+    removed: list[str] = field(default_factory=list)  # environments whose customer file is gone
+
+    @property
+    def stacks(self) -> list[str]:
+        """The stacks touched, in the order of ``known``."""
+        return list(self.reasons)
+
+
+def _git(repo: Path, *args: str) -> str:
+    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise GitError(f"git {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def merge_base(repo: Path, base: str) -> str:
+    return _git(repo, "merge-base", base, "HEAD").strip()
+
+
+def changed_files(repo: Path, base: str) -> list[Change]:
+    """Files changed on this branch since it left ``base`` (``git diff base...HEAD``)."""
+    fields = _git(repo, "diff", "--name-status", "-z", "-M", f"{base}...HEAD").split("\0")
+    changes, index = [], 0
+    while index < len(fields) - 1:
+        status = fields[index][0]
+        if status in "RC":
+            changes.append(Change(status, fields[index + 2], fields[index + 1]))
+            index += 3
+        else:
+            changes.append(Change(status, fields[index + 1]))
+            index += 2
+    return changes
+
+
+def file_at(repo: Path, revision: str, path: str) -> str:
+    """A file's text at ``revision`` ("" where it did not exist)."""
+    try:
+        return _git(repo, "show", f"{revision}:{path}")
+    except GitError:
+        return ""
+
+
+def lock_changes(before: str, after: str) -> tuple[str, ...]:
+    """Environments whose priority is new or different in ``after`` (dropped entries touch nothing)."""
+    old, new = (yaml.safe_load(text) or {} for text in (before, after))
+    return tuple(sorted(name for name, number in new.items() if old.get(name) != number))
+
+
+def affected(
+    changes: list[Change],
+    *,
+    known: list[str],
+    customers_dir: str = "customers",
+    images_dir: str = "images",
+    lock_entries: tuple[str, ...] = (),
+) -> Affected:
+    """The stacks in ``known`` (every current stack) that ``changes`` touch.
+
+    ``customers_dir`` and ``images_dir`` are relative to the repository root; ``lock_entries``
+    are the environments whose priorities.lock entry changed (see ``lock_changes``).
+    """
+    result = Affected()
+    touched: dict[str, str] = {}
+
+    def touch(stacks: Iterable[str], path: str) -> None:
+        for stack in stacks:
+            touched.setdefault(stack, path)
+
+    customers, images = PurePosixPath(customers_dir), PurePosixPath(images_dir)
+    for change in changes:
+        for path, deleted in ((change.path, change.status == "D"), (change.old_path, True)):
+            if path is None:
+                continue
+            where = PurePosixPath(path)
+            if any(path == p or (p.endswith("/") and path.startswith(p)) for p in EVERY_STACK) or (
+                where == customers / PLATFORM_FILE
+            ):
+                touch(known, path)
+            elif where == customers / LOCK_FILE:
+                touch(lock_entries, path)
+            elif where.parent == customers and where.suffix == ".yaml":
+                if deleted and where.stem not in known:
+                    result.removed.append(where.stem)
+                else:
+                    touch([where.stem, naming.pipeline_stack(where.stem)], path)
+            elif where.parent == images and where.suffix == ".json":
+                touch([where.stem], path)
+    result.reasons = {stack: touched[stack] for stack in known if stack in touched}
+    result.removed = sorted(set(result.removed))
+    return result
+
+
+def from_git(repo: Path, base: str, *, known: list[str], customers_dir: Path, images_dir: Path) -> Affected:
+    """``affected`` for the range ``base...HEAD`` of the repository at ``repo``."""
+    root = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
+
+    def relative(directory: Path) -> str:
+        return (repo / directory).resolve().relative_to(root.resolve()).as_posix()
+
+    customers = relative(customers_dir)
+    changes = changed_files(repo, base)
+    lock = (PurePosixPath(customers) / LOCK_FILE).as_posix()
+    entries: tuple[str, ...] = ()
+    if any(lock in (c.path, c.old_path) for c in changes):
+        entries = lock_changes(file_at(root, merge_base(repo, base), lock), file_at(root, "HEAD", lock))
+    return affected(
+        changes, known=known, customers_dir=customers, images_dir=relative(images_dir), lock_entries=entries
+    )

@@ -1,0 +1,1 @@
+"""What makes synth fast by relying on jsii's and cdktf's internals."""

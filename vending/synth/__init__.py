@@ -1,0 +1,1 @@
+"""From the validated configuration to ``cdktf.out``: prepare, build, synthesize."""

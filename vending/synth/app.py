@@ -1,0 +1,181 @@
+"""From settings to ``cdktf.out``: validate everything first, then build and synthesize.
+
+Synthesis writes into a temporary directory next to the output and moves the result in only
+when it succeeded, so a failed synth leaves the previous ``cdktf.out`` exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from vending.model import images, naming, priorities
+from vending.model.config import Config, ConfigError, load_config
+from vending.settings import Settings
+from vending.speedups import lazy_provider
+from vending.synth import parallel
+
+SHARED_ALB = naming.SHARED_ALB_STACK
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything synth needs, checked: nothing after this point reads a file."""
+
+    settings: Settings
+    config: Config
+    allocation: priorities.Allocation
+    previous_lock: dict[str, int]
+    fleet_images: dict[str, images.FleetImage]
+    stacks: tuple[str, ...]
+
+    def warnings(self) -> list[str]:
+        shown = [
+            self.fleet_images[c.stack_name].warning(c.stack_name)
+            for c in self.config.customers
+            if c.stack_name in self.stacks
+        ]
+        return [w for w in shown if w]
+
+
+def all_stacks(config: Config) -> list[str]:
+    names = [SHARED_ALB]
+    for customer in config.customers:
+        names += [customer.stack_name, customer.pipeline_stack_name]
+    return names
+
+
+def _refuse_unknown(knob: str, stacks: tuple[str, ...], known: list[str]) -> None:
+    unknown = [s for s in stacks if s not in known]
+    if unknown:
+        raise ConfigError([f"{knob}: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
+
+
+def prepare(settings: Settings) -> Prepared:
+    config = load_config(settings.customers_dir)
+    lock = priorities.read_lock(settings.customers_dir)
+    allocation = priorities.allocate(config, lock, str(settings.customers_dir / priorities.LOCK_FILE))
+    known = all_stacks(config)
+    if settings.stacks is None:
+        selected = tuple(known)
+    else:
+        _refuse_unknown("VENDING_STACKS", settings.stacks, known)
+        selected = tuple(s for s in known if s in settings.stacks)
+    _refuse_unknown("VENDING_ALLOW_DESTROY", settings.allow_destroy, known)
+    fleet_images = {
+        c.stack_name: images.choose(c, images.read_record(settings.images_dir, c.stack_name))
+        for c in config.customers
+        if c.stack_name in selected or c.pipeline_stack_name in selected
+    }
+    return Prepared(settings, config, allocation, lock, fleet_images, selected)
+
+
+def build(prepared: Prepared, outdir: Path):
+    """Construct the selected stacks in a cdktf App, with the policy checks and production's destroy
+    protection on every stack. cdktf, the provider bindings and each kind of stack are imported only
+    now, and only when selected: imports are most of a small synth's time."""
+    lazy_provider.install()
+    from cdktf import App
+
+    from vending.synth import policies, protection
+
+    config, endpoint = prepared.config, prepared.settings.endpoint_url
+    app = App(outdir=str(outdir), stack_traces=False)
+    stacks = []  # (name, stack): names kept here, since reading one back from Node costs two calls
+    if SHARED_ALB in prepared.stacks:
+        from vending.synth.stacks.shared_alb import SharedAlbStack
+
+        stacks.append((SHARED_ALB, SharedAlbStack(app, platform=config.platform, endpoint_url=endpoint)))
+    for customer in config.customers:
+        if customer.stack_name in prepared.stacks:
+            from vending.synth.stacks.environment import EnvironmentStack
+
+            stack = EnvironmentStack(
+                app,
+                platform=config.platform,
+                customer=customer,
+                image=prepared.fleet_images[customer.stack_name],
+                priority=prepared.allocation.priorities.get(customer.stack_name),
+                endpoint_url=endpoint,
+            )
+            stacks.append((customer.stack_name, stack))
+        if customer.pipeline_stack_name in prepared.stacks:
+            from vending.synth.stacks.pipeline import PipelineStack
+
+            stack = PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
+            stacks.append((customer.pipeline_stack_name, stack))
+    for name, stack in stacks:
+        destroying = name in prepared.settings.allow_destroy
+        policies.check(stack, name, production=stack.production, destroying=destroying)
+        if destroying:
+            protection.apply(stack, protection.AllowDestroy())
+        elif stack.production:
+            protection.apply(stack, protection.PreventDestroy())
+    return app
+
+
+def _synth_app(prepared: Prepared, outdir: Path) -> None:
+    """Build and synthesize the selected stacks; policy violations are a ConfigError."""
+    from vending.synth import policies
+
+    app = build(prepared, outdir)
+    app.synth()
+    violations = policies.found(app)
+    if violations:
+        raise ConfigError(violations)
+
+
+def _synth(prepared: Prepared, outdir: Path) -> None:
+    """Synthesize the selected stacks into ``outdir``: in this process, or spread over
+    ``settings.workers`` processes when there are enough stacks to be worth it."""
+    shares = parallel.split(prepared.stacks, prepared.settings.workers)
+    if len(shares) == 1:
+        _synth_app(prepared, outdir)
+    else:
+        parallel.synth(shares, outdir, lambda share, part: _synth_app(replace(prepared, stacks=share), part))
+
+
+def _install(staging: Path, outdir: Path) -> None:
+    """Move the new stack directories and manifest into ``outdir``, each directory replaced
+    whole. Directories of stacks not synthesized this time stay: with VENDING_STACKS the other
+    stacks keep their output, and cdktf's CLI removes orphans itself (it fails if they vanish)."""
+    if not outdir.exists():
+        staging.rename(outdir)
+        return
+    (outdir / "stacks").mkdir(exist_ok=True)
+    for new in sorted((staging / "stacks").iterdir()):
+        target = outdir / "stacks" / new.name
+        old = target.with_name(f".{new.name}.old-{os.getpid()}")
+        if target.exists():
+            target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    (staging / "manifest.json").replace(outdir / "manifest.json")
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> Prepared:
+    """Validate, synthesize into a temporary directory, move it in, then update the lock."""
+    prepared = prepare(settings)
+    for warning in prepared.warnings():
+        log(warning)
+    outdir = settings.outdir
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
+    try:
+        _synth(prepared, staging)
+        _install(staging, outdir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    allocation = prepared.allocation
+    if allocation.changed(prepared.previous_lock):
+        priorities.write_lock(settings.customers_dir, allocation.lock)
+        added = ", ".join(f"{name} → {allocation.lock[name]}" for name in allocation.added)
+        log(f"{settings.customers_dir / priorities.LOCK_FILE}: updated ({added or 'pins recorded'}); commit it")
+    return prepared

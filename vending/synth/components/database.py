@@ -1,0 +1,123 @@
+"""The environment's RDS database, reachable from its instances only."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from vending.model.config import Database as DatabaseConfig
+from vending.synth.components.iam import assume_role_policy
+from vending.synth.components.security_group import security_group
+
+MASTER_USERNAME = "dbadmin"
+LOG_EXPORTS = {
+    "mysql": ["error", "general", "slowquery"],
+    "mariadb": ["error", "general", "slowquery"],
+    "postgres": ["postgresql", "upgrade"],
+}
+IAM_AUTH_ENGINES = {"mysql", "postgres"}
+MONITORING_SECONDS = 60  # enhanced monitoring: OS metrics every minute
+MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+# MySQL and MariaDB have no Performance Insights on the smallest burstable classes.
+NO_PERFORMANCE_INSIGHTS = {"mysql": ("micro", "small"), "mariadb": ("micro", "small")}
+
+
+def performance_insights(engine: str, instance_class: str) -> bool:
+    return instance_class.rsplit(".", 1)[-1] not in NO_PERFORMANCE_INSIGHTS.get(engine, ())
+
+
+class Database(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        identifier: str,
+        db_name: str,
+        subnet_group_name: str,
+        security_group_name: str,
+        vpc_id: str,
+        subnet_ids: list[str],
+        client_security_group_id: str,
+        config: DatabaseConfig,
+        monitoring_role_name: str,
+        production: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.security_group, security_group_id = security_group(
+            self, security_group_name, f"Database {identifier}: its instances only", vpc_id
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "ingress-from-instances",
+            security_group_id=security_group_id,
+            description="Database connections from the environment's instances",
+            ip_protocol="tcp",
+            from_port=config.port,
+            to_port=config.port,
+            referenced_security_group_id=client_security_group_id,
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "instances-egress",
+            security_group_id=client_security_group_id,
+            description="Instances to their database",
+            ip_protocol="tcp",
+            from_port=config.port,
+            to_port=config.port,
+            referenced_security_group_id=security_group_id,
+        )
+        subnet_group = DbSubnetGroup(
+            self,
+            "subnet-group",
+            name=subnet_group_name,
+            description=f"Private subnets of {identifier}",
+            subnet_ids=subnet_ids,
+        )
+        trust = assume_role_policy(self, "monitoring-trust", "monitoring.rds.amazonaws.com")
+        self.monitoring_role = IamRole(
+            self, "monitoring-role", name=monitoring_role_name, assume_role_policy=trust.json
+        )
+        monitoring_policy = IamRolePolicyAttachment(
+            self, "monitoring-policy", role=self.monitoring_role.name, policy_arn=MONITORING_POLICY
+        )
+        insights = performance_insights(config.engine, config.instance_class)
+        self.instance = DbInstance(
+            self,
+            "instance",
+            identifier=identifier,
+            engine=config.engine,
+            engine_version=config.version,
+            instance_class=config.instance_class,
+            allocated_storage=config.storage_gb,
+            max_allocated_storage=config.storage_gb * 2,
+            storage_type="gp3",
+            storage_encrypted=True,
+            db_name=db_name,
+            username=MASTER_USERNAME,
+            # RDS keeps the password in Secrets Manager: it never appears in config or state.
+            manage_master_user_password=True,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[security_group_id],
+            publicly_accessible=False,
+            multi_az=config.multi_az,
+            backup_retention_period=config.backup_retention_days,
+            deletion_protection=config.deletion_protection,
+            skip_final_snapshot=not production,
+            final_snapshot_identifier=f"{identifier}-final" if production else None,
+            copy_tags_to_snapshot=True,
+            auto_minor_version_upgrade=True,
+            iam_database_authentication_enabled=config.engine in IAM_AUTH_ENGINES,
+            enabled_cloudwatch_logs_exports=LOG_EXPORTS[config.engine],
+            monitoring_interval=MONITORING_SECONDS,
+            monitoring_role_arn=self.monitoring_role.arn,
+            performance_insights_enabled=insights,
+            performance_insights_retention_period=7 if insights else None,  # the free tier
+            apply_immediately=not production,
+            depends_on=[monitoring_policy],  # RDS checks the role's permissions on create
+        )
