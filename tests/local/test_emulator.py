@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ConfigDir
 from vending.local import emulator as local
-from vending.model.config import load_config
+from vending.model.load import load_config
 from vending.ops.bootstrap import bootstrap
 from vending.review.plans import ResourceChange, changed_paths
 from vending.synth import emulator

@@ -7,7 +7,9 @@ import yaml
 from pydantic import ValidationError
 
 from tests.conftest import DELETE, SAMPLES
-from vending.model.config import ConfigError, _load_fast, _StrictLoader, load_config
+from vending.errors import ConfigError
+from vending.model.load import load_config
+from vending.model.yaml_reader import _load_fast, _StrictLoader
 
 
 def problems(config_dir) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.model.test_config import problems
 from vending.model import limits
-from vending.model.config import load_config
+from vending.model.load import load_config
 
 CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/7d1e5a90-4c3b-4f8e-8a2d-6b9c0e1f2a03"
 

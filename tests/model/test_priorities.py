@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from vending.errors import ConfigError
 from vending.model import priorities
-from vending.model.config import ConfigError, load_config
+from vending.model.load import load_config
 
 
 def allocate(config_dir):

@@ -22,7 +22,7 @@ from tests.conftest import ROOT, synthesize
 from vending import cli
 from vending.local import emulator as local
 from vending.model import images
-from vending.model.config import load_config
+from vending.model.load import load_config
 from vending.ops import bake
 from vending.ops.bake import BakeError, Commit
 

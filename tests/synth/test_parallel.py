@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_python, run_synth, tree, tree_digest
+from vending.errors import ConfigError
 from vending.model import priorities
-from vending.model.config import ConfigError
 from vending.settings import Settings
 from vending.synth import parallel
 

@@ -234,7 +234,7 @@ def test_opting_in_to_destroy_lifts_only_the_deletion_guards(tmp_path):
 
 
 def test_a_violation_stops_synth_naming_stack_and_construct(samples_dir, tmp_path, sample_synth):
-    from vending.model.config import ConfigError
+    from vending.errors import ConfigError
     from vending.settings import Settings
     from vending.synth.app import synthesize
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import synthesize
-from vending.model.config import ConfigError
+from vending.errors import ConfigError
 from vending.settings import Settings
 from vending.synth.app import prepare
 

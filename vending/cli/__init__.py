@@ -11,8 +11,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from vending.errors import ConfigError
 from vending.model import images, naming, priorities
-from vending.model.config import Config, ConfigError, Customer, load_config
+from vending.model.config import Config, Customer
+from vending.model.load import load_config
 from vending.settings import Settings
 from vending.synth.app import all_stacks
 

@@ -8,8 +8,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from vending.errors import ConfigError
 from vending.files import write_atomically
-from vending.model.config import ConfigError, Customer
+from vending.model.config import Customer
 
 PINNED, BAKED, UNBAKED = "pinned", "baked", "unbaked"
 

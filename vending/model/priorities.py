@@ -15,8 +15,9 @@ from pathlib import Path
 
 import yaml
 
+from vending.errors import ConfigError
 from vending.files import write_atomically
-from vending.model.config import MAX_PRIORITY, Config, ConfigError
+from vending.model.config import MAX_PRIORITY, Config
 
 LOCK_FILE = "priorities.lock"
 FIRST_PRIORITY = 100  # 1–99 stay free for platform-wide rules

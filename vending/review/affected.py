@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from vending.model import naming
-from vending.model.config import PLATFORM_FILE
+from vending.model.load import PLATFORM_FILE
 from vending.model.priorities import LOCK_FILE
 
 # Paths (files, or folders ending in "/") whose change can alter any synthesized stack.

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from vending.errors import ConfigError
 from vending.model import images, naming, priorities
-from vending.model.config import Config, ConfigError, load_config
+from vending.model.config import Config
+from vending.model.load import load_config
 from vending.settings import Settings
 from vending.speedups import lazy_provider
 from vending.synth import parallel

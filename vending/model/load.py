@@ -1,0 +1,155 @@
+"""``load_config(directory)`` reads ``platform.yaml`` and every ``<customer>-<environment>.yaml``
+next to it and returns a :class:`~vending.model.config.Config`, or raises :class:`ConfigError`
+carrying one line per problem (``customers/acme-prod.yaml: instances.min: must be ≤
+instances.max (got 5 > 3)``). Nothing below this module reads YAML or the environment.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from vending.errors import ConfigError
+from vending.model import limits, rules
+from vending.model.config import Config, Customer, Model, Platform
+from vending.model.yaml_reader import read_yaml
+
+PLATFORM_FILE = "platform.yaml"
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(file)"
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class a location points into (to list the keys it allows)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if isinstance(current, type) and issubclass(current, BaseModel) else None
+        if field is None:
+            return None
+        annotation = field.annotation
+        candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type)]
+        current = next((c for c in candidates if issubclass(c, BaseModel)), None)
+        if current is None:
+            return None
+    return current
+
+
+def _describe(error: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        suffix = f" (did you mean {hint[0]!r}?)" if hint else (f" (allowed: {', '.join(allowed)})" if allowed else "")
+        return f"unknown key{suffix}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "model_type":
+        return f"must be a mapping of keys to values (got {type(error.get('input')).__name__})"
+    message = error["msg"]
+    if kind == "string_type" and isinstance(error.get("input"), (int, float)) and not isinstance(error["input"], bool):
+        return f'must be a string: quote it ("{error["input"]}")'
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    message = message[0].lower() + message[1:]
+    if kind.endswith("_type") or kind.startswith(("literal_", "greater", "less", "too_")):
+        shown = repr(error.get("input"))
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        message += f" (got {shown})"
+    return message
+
+
+def _parse(model: type[Model], data: dict[str, Any], shown: str) -> tuple[Any, list[str]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as error:
+        return None, [f"{shown}: {_loc(e['loc'])}: {_describe(e, model)}" for e in error.errors()]
+
+
+def _shown(directory: Path, name: str) -> str:
+    return str(directory / name)
+
+
+def load_config(directory: Path | str) -> Config:
+    """Load and validate the whole configuration directory; raise ConfigError listing every problem."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError([f"{directory}: configuration directory not found"])
+    root = directory.resolve()
+    problems: list[str] = []
+
+    platform_path = directory / PLATFORM_FILE
+    platform: Platform | None = None
+    if not platform_path.is_file():
+        problems.append(f"{_shown(directory, PLATFORM_FILE)}: file not found")
+    else:
+        data, read_problems = read_yaml(platform_path, _shown(directory, PLATFORM_FILE))
+        problems += read_problems
+        if data is not None:
+            platform, parse_problems = _parse(Platform, data, _shown(directory, PLATFORM_FILE))
+            problems += parse_problems
+            if platform is not None:
+                problems += [
+                    f"{_shown(directory, PLATFORM_FILE)}: {f}: {m}"
+                    for f, m in rules.platform_problems(platform) + limits.platform_problems(platform)
+                ]
+
+    customers: dict[str, Customer] = {}
+    for path in sorted(directory.iterdir()):
+        shown = _shown(directory, path.name)
+        if path.name == PLATFORM_FILE or path.name.startswith("."):
+            continue
+        if path.suffix == ".yml":
+            problems.append(f"{shown}: use the .yaml extension (.yml files are not read)")
+            continue
+        if path.suffix != ".yaml":
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            problems.append(f"{shown}: symlink points outside {directory}")
+            continue
+        if not path.is_file():
+            problems.append(f"{shown}: not a regular file")
+            continue
+        data, read_problems = read_yaml(path, shown)
+        problems += read_problems
+        if data is None:
+            continue
+        customer, parse_problems = _parse(Customer, data, shown)
+        problems += parse_problems
+        if customer is None:
+            continue
+        if path.stem != customer.stack_name:
+            problems.append(f"{shown}: customer/environment: file name must be {customer.stack_name}.yaml")
+        if platform is not None:
+            problems += [
+                f"{shown}: {field}: {message}"
+                for field, message in rules.customer_problems(customer, platform)
+                + limits.customer_problems(customer, platform)
+            ]
+        customers[shown] = customer  # still compared with the others below
+
+    problems += rules.cross_file_problems(customers)
+    if problems:
+        raise ConfigError(problems)
+    assert platform is not None
+    ordered = sorted(customers.items(), key=lambda item: item[1].stack_name)
+    return Config(
+        platform=platform,
+        customers=tuple(c for _, c in ordered),
+        source_files={c.stack_name: path for path, c in ordered},
+    )

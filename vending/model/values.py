@@ -1,0 +1,109 @@
+"""Value types of the configuration: each a plain ``str``/``int``/``dict`` with a validator whose
+message says what is expected."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+
+def matching(pattern: str, expected: str):
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"must be {expected} (got {value!r})")
+        return value
+
+    return AfterValidator(check)
+
+
+def _hostname(value: str) -> str:
+    labels = value.split(".")
+    label = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+    if len(value) > 253 or len(labels) < 2 or not all(label.fullmatch(part) for part in labels):
+        raise ValueError(f"must be a lowercase DNS name like shop.example.com (got {value!r})")
+    if labels[-1].isdigit():
+        raise ValueError(f"must be a DNS name, not an IP address (got {value!r})")
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as error:
+        raise ValueError(f"must be an IPv4 network like 10.20.0.0/16 (got {value!r}: {error})") from None
+    if not 16 <= network.prefixlen <= 24:
+        raise ValueError(f"must have a prefix between /16 and /24 (got /{network.prefixlen})")
+    if not network.is_private:
+        raise ValueError(f"must be a private range (RFC 1918) (got {value!r})")
+    return value
+
+
+def _tags(value: dict[str, str]) -> dict[str, str]:
+    for key, tag_value in value.items():
+        if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+            raise ValueError(f"tag key {key!r} must be 1–128 characters and not start with 'aws:'")
+        if len(tag_value) > 256:
+            raise ValueError(f"tag {key!r}: value must be at most 256 characters")
+    return value
+
+
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=32),
+    matching(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", "lowercase letters, digits and single hyphens, starting with a letter"),
+]
+EnvironmentName = Annotated[
+    str,
+    Field(min_length=1, max_length=16),
+    matching(r"[a-z][a-z0-9]*", "lowercase letters and digits, starting with a letter (no hyphens)"),
+]
+PlatformName = Annotated[
+    str,
+    Field(min_length=1, max_length=16),
+    matching(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", "lowercase letters, digits and single hyphens, starting with a letter"),
+]
+# The standard partition (arn:aws:…); China and GovCloud would need other ARNs throughout.
+Region = Annotated[str, matching(r"[a-z]{2}-[a-z]+-\d", "an AWS region like eu-west-1")]
+Hostname = Annotated[str, AfterValidator(_hostname)]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+Tags = Annotated[dict[str, str], AfterValidator(_tags)]
+AcmCertificateArn = Annotated[
+    str,
+    matching(r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN"),
+]
+ConnectionArn = Annotated[
+    str,
+    matching(
+        r"arn:aws:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}",
+        "a CodeStar/CodeConnections connection ARN",
+    ),
+]
+AmiId = Annotated[str, matching(r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})", "an AMI id like ami-0123456789abcdef0")]
+VpcId = Annotated[str, matching(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a VPC id like vpc-0123456789abcdef0")]
+SubnetId = Annotated[str, matching(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a subnet id like subnet-0123456789abcdef0")]
+InstanceType = Annotated[str, matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type like t3.small")]
+DbInstanceClass = Annotated[str, matching(r"db\.[a-z][a-z0-9-]*\.[a-z0-9]+", "an RDS instance class like db.t3.small")]
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    matching(
+        r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+",
+        "an email address",
+    ),
+]
+Repository = Annotated[str, matching(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "a repository as owner/name")]
+EcrImage = Annotated[
+    str,
+    matching(
+        r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[a-z0-9._/-]+(?::[A-Za-z0-9._-]{1,128}|@sha256:[0-9a-f]{64})",
+        "an ECR image URI like 111111111111.dkr.ecr.eu-west-1.amazonaws.com/repo:tag",
+    ),
+]
+Branch = Annotated[str, Field(min_length=1, max_length=255), matching(r"[A-Za-z0-9._/-]+", "a git branch name")]
+UrlPath = Annotated[str, Field(max_length=1024), matching(r"/[A-Za-z0-9._~/%-]*", "an absolute URL path like /health")]
+Matcher = Annotated[str, matching(r"\d{3}(?:-\d{3})?(?:,\d{3}(?:-\d{3})?)*", "HTTP codes like 200 or 200-399")]
