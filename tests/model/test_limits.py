@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.model.test_config import problems
-from vending.model import limits
+from vending.model import limits, rules
 from vending.model.load import load_config
 
 CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/7d1e5a90-4c3b-4f8e-8a2d-6b9c0e1f2a03"
@@ -51,8 +51,8 @@ def test_rule(rule, good, bad):
 
 def test_every_name_of_the_samples_passes():
     config = load_config("customers")
-    assert limits.platform_problems(config.platform) == []
-    assert all(limits.customer_problems(c, config.platform) == [] for c in config.customers)
+    assert rules.platform_name_problems(config.platform) == []
+    assert all(rules.customer_name_problems(c, config.platform) == [] for c in config.customers)
 
 
 def test_long_custom_domain_is_refused_as_a_host_header(config_dir):

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vending.model.limits import RULE_PRIORITY_MAX
 from vending.model.naming import EnvironmentNames, PlatformNames, pipeline_stack
 from vending.model.values import (
     AcmCertificateArn,
@@ -34,7 +35,6 @@ from vending.model.values import (
 )
 
 PRODUCTION = "prod"
-MAX_PRIORITY = 50000  # of a listener rule
 
 
 class Model(BaseModel):
@@ -167,7 +167,9 @@ class Customer(Model):
     customer: Name = Field(description="Customer name")
     environment: EnvironmentName = Field(description="Environment; 'prod' is production")
     domain: Domain | None = Field(None, description="Custom domain (production: dedicated ALB)")
-    priority: int | None = Field(None, ge=1, le=MAX_PRIORITY, description="Pin of the shared-listener rule priority")
+    priority: int | None = Field(
+        None, ge=1, le=RULE_PRIORITY_MAX, description="Pin of the shared-listener rule priority"
+    )
     image: Image = Field(description="What Packer bakes from and what the fleet runs")
     instances: Instances = Field(default_factory=Instances, description="Fleet size and scaling")
     health_check: HealthCheck = Field(default_factory=HealthCheck, description="Target group health check")

@@ -1,24 +1,57 @@
-"""AWS naming rules that ``terraform validate`` does not check, applied at config time.
+"""AWS's limits on names and values, in one place: the numbers, and a rule for each kind of
+name that ``terraform validate`` does not check (a plan or apply would fail on it). Each rule
+returns None when the value is fine, else what is wrong with it.
 
-naming.py builds names that keep these rules; checking the built names here guards it against
-regressions, and catches what users supply themselves (domain names, the state bucket). Each
-rule returns None when the value is fine, else what is wrong with it.
+naming.py builds names inside these limits; rules.py checks the built names and what users
+write themselves (domains, the state bucket, tags) with these rules at config time.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING
 
-from vending.model import naming
-
-if TYPE_CHECKING:
-    from vending.model.config import Customer, Platform
-
-# A build number of the default form (the UTC time), for checking AMI names.
-SAMPLE_BUILD = "20991231235959"
+ALB_NAME_MAX = 32  # also target groups
+RDS_IDENTIFIER_MAX = 63
+IAM_ROLE_MAX = 64
+S3_BUCKET_MAX = 63
+AMI_NAME_MAX = 128
+AMI_DESCRIPTION_MAX = 255
+AMI_NAME_CHARACTERS = r"A-Za-z0-9()\[\] ./'@_-"  # a regular-expression character class
+CODEBUILD_NAME_MAX = 150
+CODEPIPELINE_NAME_MAX = 100
+CODEDEPLOY_NAME_MAX = 100
+SNS_TOPIC_MAX = 256
+SECURITY_GROUP_NAME_MAX = 255
+LAUNCH_TEMPLATE_MAX = 128
+ASG_NAME_MAX = 255
+DB_NAME_MAX = 63  # PostgreSQL's limit; MySQL/MariaDB allow 64
+WEB_ACL_NAME_MAX = 128
 HOST_HEADER_MAX = 128  # per value of an ALB host-header condition
+RULE_PRIORITY_MAX = 50000  # of a listener rule
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+# Characters AWS allows in tag keys and values (letters and digits in any script).
+TAG_CHARACTERS = r"\w .:+=@/-"  # a regular-expression character class
+
+
+def utf16_units(text: str) -> int:
+    """The length AWS counts for descriptions and tags: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_utf16(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` UTF-16 code units, on a character boundary.
+
+    AWS counts characters; counting a character outside the Basic Multilingual Plane (an
+    emoji) as two keeps the result inside the limit whichever way they are counted.
+    """
+    units = 0
+    for index, character in enumerate(text):
+        units += 2 if ord(character) > 0xFFFF else 1
+        if units > limit:
+            return text[:index]
+    return text
 
 
 def _length(value: str, low: int, high: int) -> str | None:
@@ -26,7 +59,7 @@ def _length(value: str, low: int, high: int) -> str | None:
 
 
 def rds_identifier(value: str) -> str | None:
-    if problem := _length(value, 1, naming.RDS_IDENTIFIER_MAX):
+    if problem := _length(value, 1, RDS_IDENTIFIER_MAX):
         return problem
     if not re.fullmatch(r"[a-z][a-z0-9-]*", value):
         return "must be lowercase letters, digits and hyphens, starting with a letter"
@@ -37,7 +70,7 @@ def rds_identifier(value: str) -> str | None:
 
 def database_name(value: str) -> str | None:
     # PostgreSQL's 63 is the lower of the engines' limits; MySQL and MariaDB allow 64.
-    if problem := _length(value, 1, naming.DB_NAME_MAX):
+    if problem := _length(value, 1, DB_NAME_MAX):
         return problem
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
         return "must be letters, digits and underscores, starting with a letter"
@@ -45,7 +78,7 @@ def database_name(value: str) -> str | None:
 
 
 def s3_bucket(value: str) -> str | None:
-    if problem := _length(value, 3, naming.S3_BUCKET_MAX):
+    if problem := _length(value, 3, S3_BUCKET_MAX):
         return problem
     if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", value):
         return "must be lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
@@ -69,7 +102,7 @@ def _is_ip(value: str) -> bool:
 
 
 def codebuild_project(value: str) -> str | None:
-    if problem := _length(value, 2, naming.CODEBUILD_NAME_MAX):
+    if problem := _length(value, 2, CODEBUILD_NAME_MAX):
         return problem
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value):
         return "must be letters, digits, hyphens and underscores, starting with a letter or digit"
@@ -77,16 +110,16 @@ def codebuild_project(value: str) -> str | None:
 
 
 def ami_name(value: str) -> str | None:
-    if problem := _length(value, 3, naming.AMI_NAME_MAX):
+    if problem := _length(value, 3, AMI_NAME_MAX):
         return problem
-    if not re.fullmatch(f"[{naming.AMI_NAME_CHARACTERS}]+", value):
+    if not re.fullmatch(f"[{AMI_NAME_CHARACTERS}]+", value):
         return "must be letters, digits, spaces and ( ) [ ] . / ' @ _ - only"
     return None
 
 
 def ami_description(value: str) -> str | None:
-    units = len(value.encode("utf-16-le")) // 2  # AWS counts UTF-16 code units
-    return None if units <= naming.AMI_DESCRIPTION_MAX else f"must be at most 255 characters (got {units})"
+    units = utf16_units(value)
+    return None if units <= AMI_DESCRIPTION_MAX else f"must be at most {AMI_DESCRIPTION_MAX} characters (got {units})"
 
 
 def host_header(value: str) -> str | None:
@@ -95,41 +128,3 @@ def host_header(value: str) -> str | None:
     if not re.fullmatch(r"[A-Za-z0-9.*?-]+", value):
         return "may hold only letters, digits, hyphens, dots and the wildcards * and ?"
     return None
-
-
-def _problems(checks) -> list[tuple[str, str]]:
-    found = []
-    for field, what, value, rule in checks:
-        if (problem := rule(value)) is not None:
-            found.append((field, f"{what} {value!r} {problem}"))
-    return found
-
-
-def platform_problems(platform: Platform) -> list[tuple[str, str]]:
-    checks = [("name", "log bucket", platform.names.log_bucket(platform.account_id), s3_bucket)]
-    if platform.state.bucket is not None:
-        checks.append(("state.bucket", "state bucket", platform.state.bucket, s3_bucket))
-    return _problems(checks)
-
-
-def customer_problems(customer: Customer, platform: Platform) -> list[tuple[str, str]]:
-    """The names built for one environment (reported against ``customer``, which they derive
-    from) and its host name (against ``domain.name`` when the customer chose it)."""
-    names = customer.names(platform)
-    checks = [
-        ("customer", "artifact bucket", names.artifact_bucket(platform.account_id), s3_bucket),
-        ("customer", "CodeBuild project", names.test_project, codebuild_project),
-        ("customer", "AMI name", names.ami_name(SAMPLE_BUILD), ami_name),
-        (
-            "domain.name" if customer.dedicated_alb else "customer",
-            "host name",
-            customer.hostname(platform),
-            host_header,
-        ),
-    ]
-    if customer.database is not None:
-        checks += [
-            ("customer", "RDS identifier", names.db_identifier, rds_identifier),
-            ("customer", "database name", names.db_name, database_name),
-        ]
-    return _problems(checks)

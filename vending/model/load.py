@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from vending.errors import ConfigError
-from vending.model import limits, rules
+from vending.model import rules
 from vending.model.config import Config, Customer, Model, Platform
 from vending.model.yaml_reader import read_yaml
 
@@ -106,7 +106,7 @@ def load_config(directory: Path | str) -> Config:
             if platform is not None:
                 problems += [
                     f"{_shown(directory, PLATFORM_FILE)}: {f}: {m}"
-                    for f, m in rules.platform_problems(platform) + limits.platform_problems(platform)
+                    for f, m in rules.platform_problems(platform) + rules.platform_name_problems(platform)
                 ]
 
     customers: dict[str, Customer] = {}
@@ -139,7 +139,7 @@ def load_config(directory: Path | str) -> Config:
             problems += [
                 f"{shown}: {field}: {message}"
                 for field, message in rules.customer_problems(customer, platform)
-                + limits.customer_problems(customer, platform)
+                + rules.customer_name_problems(customer, platform)
             ]
         customers[shown] = customer  # still compared with the others below
 

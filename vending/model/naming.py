@@ -11,30 +11,31 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from vending.model.limits import (
+    ALB_NAME_MAX,
+    AMI_NAME_CHARACTERS,
+    AMI_NAME_MAX,
+    ASG_NAME_MAX,
+    CODEBUILD_NAME_MAX,
+    CODEDEPLOY_NAME_MAX,
+    CODEPIPELINE_NAME_MAX,
+    DB_NAME_MAX,
+    IAM_ROLE_MAX,
+    LAUNCH_TEMPLATE_MAX,
+    RDS_IDENTIFIER_MAX,
+    S3_BUCKET_MAX,
+    SECURITY_GROUP_NAME_MAX,
+    SNS_TOPIC_MAX,
+    WEB_ACL_NAME_MAX,
+)
+
 HASH_LENGTH = 6
 
 SHARED_ALB_STACK = "shared-alb"
 PIPELINE_SUFFIX = "-pipeline"  # "<customer>-<env>-pipeline": the environment's pipeline stack
 
-# AWS limits that matter here (the provider does not check most of them at validate time).
-ALB_NAME_MAX = 32  # also target groups
-RDS_IDENTIFIER_MAX = 63
-IAM_ROLE_MAX = 64
-S3_BUCKET_MAX = 63
-AMI_NAME_MAX = 128
-AMI_DESCRIPTION_MAX = 255
-CODEBUILD_NAME_MAX = 150
-CODEPIPELINE_NAME_MAX = 100
-CODEDEPLOY_NAME_MAX = 100
-SNS_TOPIC_MAX = 256
-SECURITY_GROUP_NAME_MAX = 255
-LAUNCH_TEMPLATE_MAX = 128
-ASG_NAME_MAX = 255
-DB_NAME_MAX = 63  # PostgreSQL's limit; MySQL/MariaDB allow 64
-WEB_ACL_NAME_MAX = 128
 WAF_LOG_BUCKET_PREFIX = "aws-waf-logs-"  # WAF delivers logs only to buckets named so
 
-AMI_NAME_CHARACTERS = r"A-Za-z0-9()\[\] ./'@_-"  # a regular-expression character class
 _AMI_NAME_ALLOWED = re.compile(f"[^{AMI_NAME_CHARACTERS}]")
 
 

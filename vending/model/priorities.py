@@ -17,7 +17,8 @@ import yaml
 
 from vending.errors import ConfigError
 from vending.files import write_atomically
-from vending.model.config import MAX_PRIORITY, Config
+from vending.model.config import Config
+from vending.model.limits import RULE_PRIORITY_MAX
 
 LOCK_FILE = "priorities.lock"
 FIRST_PRIORITY = 100  # 1–99 stay free for platform-wide rules
@@ -48,10 +49,10 @@ def read_lock(directory: Path) -> dict[str, int]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise ConfigError([f"{path}: cannot read the priority lock: {' '.join(str(error).split())}"]) from None
     if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_PRIORITY
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= RULE_PRIORITY_MAX
         for k, v in data.items()
     ):
-        raise ConfigError([f"{path}: must map environment names to priorities 1–{MAX_PRIORITY}"])
+        raise ConfigError([f"{path}: must map environment names to priorities 1–{RULE_PRIORITY_MAX}"])
     numbers = list(data.values())
     if len(set(numbers)) != len(numbers):
         raise ConfigError([f"{path}: a priority appears twice"])
@@ -89,7 +90,7 @@ def allocate(config: Config, lock: dict[str, int], lock_path: str = LOCK_FILE) -
             continue
         while next_free in taken:
             next_free += 1
-        if next_free > MAX_PRIORITY:
+        if next_free > RULE_PRIORITY_MAX:
             raise ConfigError([f"{lock_path}: no free listener priority left"])
         new_lock[customer.stack_name] = next_free
         taken.add(next_free)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from vending.model import limits
 from vending.model.config import Customer, Platform
 from vending.model.naming import SHARED_ALB_STACK
 
 RESERVED_ENVIRONMENTS = {"pipeline"}  # "<customer>-pipeline" would read as a pipeline stack
 RESERVED_STACKS = {SHARED_ALB_STACK}
+# A build number of the default form (the UTC time), for checking AMI names.
+SAMPLE_BUILD = "20991231235959"
 
 
 def _outside_region(field: str, arn: str, region: str) -> list[tuple[str, str]]:
@@ -120,3 +123,44 @@ def cross_file_problems(config_files: dict[str, Customer]) -> list[str]:
             else:
                 first_seen[value] = path
     return problems
+
+
+# --- the names built from the configuration, and what users write, inside AWS's limits -----
+
+
+def _problems(checks) -> list[tuple[str, str]]:
+    found = []
+    for field, what, value, rule in checks:
+        if (problem := rule(value)) is not None:
+            found.append((field, f"{what} {value!r} {problem}"))
+    return found
+
+
+def platform_name_problems(platform: Platform) -> list[tuple[str, str]]:
+    checks = [("name", "log bucket", platform.names.log_bucket(platform.account_id), limits.s3_bucket)]
+    if platform.state.bucket is not None:
+        checks.append(("state.bucket", "state bucket", platform.state.bucket, limits.s3_bucket))
+    return _problems(checks)
+
+
+def customer_name_problems(customer: Customer, platform: Platform) -> list[tuple[str, str]]:
+    """The names built for one environment (reported against ``customer``, which they derive
+    from) and its host name (against ``domain.name`` when the customer chose it)."""
+    names = customer.names(platform)
+    checks = [
+        ("customer", "artifact bucket", names.artifact_bucket(platform.account_id), limits.s3_bucket),
+        ("customer", "CodeBuild project", names.test_project, limits.codebuild_project),
+        ("customer", "AMI name", names.ami_name(SAMPLE_BUILD), limits.ami_name),
+        (
+            "domain.name" if customer.dedicated_alb else "customer",
+            "host name",
+            customer.hostname(platform),
+            limits.host_header,
+        ),
+    ]
+    if customer.database is not None:
+        checks += [
+            ("customer", "RDS identifier", names.db_identifier, limits.rds_identifier),
+            ("customer", "database name", names.db_name, limits.database_name),
+        ]
+    return _problems(checks)

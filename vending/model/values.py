@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from vending.model.limits import TAG_KEY_MAX, TAG_VALUE_MAX
+
 
 def matching(pattern: str, expected: str):
     compiled = re.compile(pattern)
@@ -45,10 +47,10 @@ def _cidr(value: str) -> str:
 
 def _tags(value: dict[str, str]) -> dict[str, str]:
     for key, tag_value in value.items():
-        if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            raise ValueError(f"tag key {key!r} must be 1–128 characters and not start with 'aws:'")
-        if len(tag_value) > 256:
-            raise ValueError(f"tag {key!r}: value must be at most 256 characters")
+        if not 1 <= len(key) <= TAG_KEY_MAX or key.lower().startswith("aws:"):
+            raise ValueError(f"tag key {key!r} must be 1–{TAG_KEY_MAX} characters and not start with 'aws:'")
+        if len(tag_value) > TAG_VALUE_MAX:
+            raise ValueError(f"tag {key!r}: value must be at most {TAG_VALUE_MAX} characters")
     return value
 
 

@@ -22,15 +22,13 @@ from pathlib import Path
 
 from vending.model import images
 from vending.model.config import Customer, Platform
-from vending.model.naming import AMI_DESCRIPTION_MAX
+from vending.model.limits import AMI_DESCRIPTION_MAX, TAG_CHARACTERS, TAG_KEY_MAX, TAG_VALUE_MAX, fit_utf16
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "packer"
 AGENT_SCRIPT = Path(__file__).resolve().parents[1] / "assets" / "codedeploy-agent.sh"
 VAR_FILE = "variables.pkrvars.json"
 MANIFEST = "manifest.json"  # written by the template's manifest post-processor
 DESCRIPTION = "commit id: {id}\n time stamp: {time}\n commit by: {author}\n message: {message}"
-TAG_VALUE_MAX = 256
-TAG_KEY_MAX = 128
 # Packer ≥ 1.7 reads required_plugins (and needs `packer init`); 1.6 rejects the block.
 PLUGINS_SINCE = (1, 7, 0)
 
@@ -40,8 +38,7 @@ CI_VARIABLES = (
     ("CODEBUILD_RESOLVED_SOURCE_VERSION", "CODEBUILD_INITIATOR"),  # AWS CodeBuild
 )
 
-# Characters AWS allows in tag keys and values (letters and digits in any script).
-_TAG_DISALLOWED = re.compile(r"[^\w .:+=@/-]")
+_TAG_DISALLOWED = re.compile(f"[^{TAG_CHARACTERS}]")
 
 
 class BakeError(Exception):
@@ -115,20 +112,6 @@ def commit_metadata(repo: Path, environ: Mapping[str, str]) -> Commit:
 # --- what the AMI carries -----------------------------------------------------------------
 
 
-def fit_characters(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` UTF-16 code units, on a character boundary.
-
-    AWS counts characters; counting a character outside the Basic Multilingual Plane (an
-    emoji) as two keeps the result inside the limit whichever way they are counted.
-    """
-    units = 0
-    for index, character in enumerate(text):
-        units += 2 if ord(character) > 0xFFFF else 1
-        if units > limit:
-            return text[:index]
-    return text
-
-
 def without_templates(text: str) -> str:
     """Packer renders ``{{ }}`` in the description as a Go template, and Packer 1.6 renders it
     twice, so no escape survives every version: ``{{`` becomes ``{ {``."""
@@ -138,14 +121,14 @@ def without_templates(text: str) -> str:
 def description(commit: Commit) -> str:
     """Commit id, time and author in full; the message cut (with "…") to fit the limit."""
     text = without_templates(DESCRIPTION.format(**asdict(commit)))
-    if fit_characters(text, AMI_DESCRIPTION_MAX) == text:
+    if fit_utf16(text, AMI_DESCRIPTION_MAX) == text:
         return text
-    return fit_characters(text, AMI_DESCRIPTION_MAX - 1) + "…"
+    return fit_utf16(text, AMI_DESCRIPTION_MAX - 1) + "…"
 
 
 def tag_text(text: str, limit: int = TAG_VALUE_MAX) -> str:
     """Characters AWS tags do not allow become spaces (which also keeps Packer's templates out)."""
-    return fit_characters(" ".join(_TAG_DISALLOWED.sub(" ", text).split()), limit)
+    return fit_utf16(" ".join(_TAG_DISALLOWED.sub(" ", text).split()), limit)
 
 
 def ami_tags(platform: Platform, customer: Customer, ami_name: str, build: str, commit: Commit) -> dict[str, str]:
