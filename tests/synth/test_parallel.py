@@ -16,7 +16,7 @@ from tests.conftest import run_python, run_synth, tree, tree_digest
 from vending.errors import ConfigError
 from vending.model import priorities
 from vending.settings import Settings
-from vending.synth import parallel
+from vending.synth import output, parallel
 
 # main.py with a share for every stack or two (the samples are too few to be split otherwise),
 # and with `fail` set, a worker that fails.
@@ -68,7 +68,7 @@ def test_workers_default_to_one_per_core_and_must_be_positive():
 
 def test_the_manifest_is_written_the_way_cdktf_writes_it(sample_synth):
     text = (sample_synth.outdir / "manifest.json").read_text()
-    assert parallel.stable_json(json.loads(text)) == text
+    assert output.stable_json(json.loads(text)) == text
 
 
 def test_synth_in_shares_writes_the_same_bytes_and_the_lock_once(sample_synth, samples_dir, tmp_path):

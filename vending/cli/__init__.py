@@ -16,16 +16,14 @@ from vending.model import images, naming, priorities
 from vending.model.config import Config, Customer
 from vending.model.load import load_config
 from vending.settings import Settings
+from vending.synth import output
 from vending.synth.app import all_stacks
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from vending.ops import terraform
 
-    outdir = Path(args.outdir) if args.outdir else settings.outdir
-    if not (outdir / "manifest.json").is_file():
-        print(f"{outdir}: nothing synthesized yet (run `make synth`)", file=sys.stderr)
-        return 1
+    outdir = output.checked(Path(args.outdir) if args.outdir else settings.outdir)
     results = terraform.validate(outdir, args.stacks or None)
     for result in results:
         print(result.summary())
@@ -225,18 +223,12 @@ def _selected(names: list[str], settings: Settings) -> list[str]:
 def _synthesized(args: argparse.Namespace, settings: Settings, stacks: list[str]) -> Path:
     """The output to plan: ``--outdir`` as it is, or a fresh synth of ``stacks``."""
     if args.outdir:
-        return _output(args.outdir)
+        return output.checked(Path(args.outdir))
     if stacks:
         from vending.synth.app import synthesize
 
         synthesize(dataclasses.replace(settings, stacks=tuple(stacks)))
     return settings.outdir
-
-
-def _output(path: str) -> Path:
-    if not (Path(path) / "manifest.json").is_file():
-        raise ConfigError([f"{path}: not a synthesized output (no manifest.json)"])
-    return Path(path)
 
 
 def _emit(text: str, out: str | None) -> None:
@@ -272,7 +264,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     if args.synth_diff:
         from vending.review import synth_diff
 
-        reviews, removed = synth_diff.compare(*(_output(path) for path in args.synth_diff))
+        reviews, removed = synth_diff.compare(*(output.checked(Path(path)) for path in args.synth_diff))
         intro = (
             f"Synthesized configuration of {len(reviews)} stack(s) compared with the base; no plan was run, so"
             " replacements, drift and computed values are not shown."

@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-from vending.ops.terraform import REPO_ROOT, synthesized
+from vending.ops.terraform import REPO_ROOT
+from vending.synth import output
 
 CHECKOV = REPO_ROOT / ".checkov" / "bin" / "checkov"
 ALLOWLIST = REPO_ROOT / "scan-allowlist.yaml"
@@ -146,7 +147,6 @@ def run_checkov(stacks_dir: Path) -> Any:
 
 
 def scan(outdir: Path, allowlist_path: Path = ALLOWLIST) -> Result:
-    manifest_path = outdir / "manifest.json"
-    if not manifest_path.is_file():
+    if not (outdir / output.MANIFEST).is_file():
         raise ScanError(f"{outdir}: nothing synthesized yet (run `make synth`)")
-    return evaluate(run_checkov(outdir / "stacks"), load_allowlist(allowlist_path), synthesized(outdir))
+    return evaluate(run_checkov(outdir / "stacks"), load_allowlist(allowlist_path), output.synthesized(outdir))

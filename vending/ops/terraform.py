@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from vending.synth import output
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CLI_CONFIG = REPO_ROOT / ".cache" / "terraformrc"
 
@@ -67,19 +69,6 @@ def mirror_path(cli_config: str | None) -> Path | None:
     return Path(found.group(1)) if found else None
 
 
-def manifest_stacks(outdir: Path) -> dict[str, dict]:
-    """The manifest's entry of each stack in a synthesized output (its paths), by stack name."""
-    return json.loads((outdir / "manifest.json").read_text())["stacks"]
-
-
-def synthesized(outdir: Path) -> dict[str, dict]:
-    """Each stack's Terraform JSON in a synthesized output, by stack name."""
-    return {
-        name: json.loads((outdir / stack["synthesizedStackPath"]).read_text())
-        for name, stack in manifest_stacks(outdir).items()
-    }
-
-
 def binary() -> str:
     found = shutil.which("terraform")
     if found is None:
@@ -122,7 +111,7 @@ def validate(outdir: Path, stacks: list[str] | None = None, workers: int = 2) ->
     All stacks use the same provider, so one ``init`` installs it into a shared data
     directory and each stack is validated against it with a copy of the lock file.
     """
-    manifest = manifest_stacks(outdir)
+    manifest = output.stacks(outdir)
     names = sorted(stacks or manifest)
     env = environment()
     data_dir = (outdir / ".terraform-validate").resolve()

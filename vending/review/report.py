@@ -24,6 +24,7 @@ from vending.model.naming import PIPELINE_SUFFIX, SHARED_ALB_STACK
 from vending.ops import terraform
 from vending.review import plans
 from vending.review.plans import ResourceChange, Shown
+from vending.synth import output
 
 MARKER = "<!-- vending-plan-review -->"  # finds the one comment to update on a pull request
 COMMENT_LIMIT = 65_536  # GitHub's maximum comment length, in characters
@@ -112,7 +113,7 @@ def plan_stacks(
 ) -> list[StackReview]:
     """``terraform init`` and plan each stack of a synthesized output, ``jobs`` at a time."""
     stacks = list(stacks)
-    manifest = terraform.manifest_stacks(outdir) if stacks else {}  # no stacks: maybe no outdir
+    manifest = output.stacks(outdir) if stacks else {}  # no stacks: maybe no outdir
 
     def one(stack: str) -> StackReview:
         if stack not in manifest:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from vending.ops import terraform
 from vending.review.plans import ResourceChange, diff
 from vending.review.report import NO_STATE, StackReview
+from vending.synth import output
 
 
 def _strip(value: Any) -> Any:
@@ -24,7 +24,7 @@ def _strip(value: Any) -> Any:
 
 def read(outdir: Path) -> dict[str, dict[str, Any]]:
     """Each stack's Terraform JSON, by stack name."""
-    return {name: _strip(stack) for name, stack in terraform.synthesized(outdir).items()}
+    return {name: _strip(stack) for name, stack in output.synthesized(outdir).items()}
 
 
 def blocks(stack: dict[str, Any]) -> dict[str, tuple[str, Any]]:

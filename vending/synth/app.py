@@ -6,7 +6,6 @@ when it succeeded, so a failed synth leaves the previous ``cdktf.out`` exactly a
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from vending.model.config import Config
 from vending.model.load import load_config
 from vending.settings import Settings
 from vending.speedups import lazy_provider
-from vending.synth import parallel
+from vending.synth import output, parallel
 
 SHARED_ALB = naming.SHARED_ALB_STACK
 
@@ -142,25 +141,6 @@ def _synth(prepared: Prepared, outdir: Path) -> None:
         parallel.synth(shares, outdir, lambda share, part: _synth_app(replace(prepared, stacks=share), part))
 
 
-def _install(staging: Path, outdir: Path) -> None:
-    """Move the new stack directories and manifest into ``outdir``, each directory replaced
-    whole. Directories of stacks not synthesized this time stay: with VENDING_STACKS the other
-    stacks keep their output, and cdktf's CLI removes orphans itself (it fails if they vanish)."""
-    if not outdir.exists():
-        staging.rename(outdir)
-        return
-    (outdir / "stacks").mkdir(exist_ok=True)
-    for new in sorted((staging / "stacks").iterdir()):
-        target = outdir / "stacks" / new.name
-        old = target.with_name(f".{new.name}.old-{os.getpid()}")
-        if target.exists():
-            target.rename(old)
-        new.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    (staging / "manifest.json").replace(outdir / "manifest.json")
-    shutil.rmtree(staging, ignore_errors=True)
-
-
 def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> Prepared:
     """Validate, synthesize into a temporary directory, move it in, then update the lock."""
     prepared = prepare(settings)
@@ -171,7 +151,7 @@ def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: pri
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
     try:
         _synth(prepared, staging)
-        _install(staging, outdir)
+        output.install(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

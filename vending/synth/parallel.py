@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import shutil
 import signal
 import sys
 import traceback
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from vending.errors import ConfigError
 from vending.speedups import lazy_provider
+from vending.synth import output
 
 # A worker pays a jsii kernel's start-up (a second or two of CPU): below this many stacks per
 # worker, one process is as fast.
@@ -93,7 +93,7 @@ def synth(shares: Sequence[Share], outdir: Path, synth_share: SynthShare) -> Non
     ]
     if problems:
         raise ConfigError(problems)
-    merge(parts, outdir)
+    output.merge(parts, outdir)
 
 
 def _work(synth_share: SynthShare, share: Share, part: Path) -> None:
@@ -118,32 +118,3 @@ def exit_now(code: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
-
-
-def merge(parts: Sequence[Path], outdir: Path) -> None:
-    """Move the shares' stack directories into ``outdir`` and write the one manifest."""
-    stacks: dict = {}
-    version = None
-    (outdir / "stacks").mkdir(parents=True, exist_ok=True)
-    for part in parts:
-        manifest = json.loads((part / "manifest.json").read_text(encoding="utf-8"))
-        version = manifest["version"]
-        stacks.update(manifest["stacks"])
-        for directory in sorted((part / "stacks").iterdir()):
-            directory.rename(outdir / "stacks" / directory.name)
-        shutil.rmtree(part)
-    (outdir / "manifest.json").write_text(stable_json({"stacks": stacks, "version": version}), encoding="utf-8")
-
-
-def stable_json(value: object, indent: str = "") -> str:
-    """JSON the way cdktf writes its manifest (json-stable-stringify, two spaces): keys sorted,
-    and empty lists and objects broken over two lines as well."""
-    inner = indent + "  "
-    if isinstance(value, dict):
-        items = [f"{json.dumps(key, ensure_ascii=False)}: {stable_json(value[key], inner)}" for key in sorted(value)]
-        brackets = "{}"
-    elif isinstance(value, list):
-        items, brackets = [stable_json(item, inner) for item in value], "[]"
-    else:
-        return json.dumps(value, ensure_ascii=False)
-    return brackets[0] + ",".join(f"\n{inner}{item}" for item in items) + f"\n{indent}{brackets[1]}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vending.ops import terraform
+from vending.synth import output
 
 if TYPE_CHECKING:  # cdktf is imported by app.build(), after the lazy provider import is set up
     from cdktf import TerraformStack
@@ -203,7 +203,7 @@ def found(app) -> list[str]:
     configuration as synthesized: read back from the output, since asking Node for it costs
     about as much as synthesizing the stack (and checking as an Aspect written in Python, a call
     from Node for every construct)."""
-    synthesized = terraform.synthesized(Path(app.outdir))
+    synthesized = output.synthesized(Path(app.outdir))
     lines = []
     for stack in app.node.children:
         if stack not in _checks:
