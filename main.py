@@ -17,9 +17,9 @@ if not __debug__:
     sys.pycache_prefix = sys.pycache_prefix or str(Path(__file__).resolve().parent / ".cache" / "pycache")
     sys.dont_write_bytecode = False
 
+from vending import speedups  # noqa: E402
 from vending.errors import ConfigError  # noqa: E402
 from vending.settings import Settings  # noqa: E402
-from vending.speedups import early_kernel  # noqa: E402
 from vending.synth import parallel
 
 
@@ -27,7 +27,7 @@ def main() -> int:
     try:
         settings = Settings.from_environ(os.environ)
         if _synth_runs_here(settings):
-            early_kernel.start()  # Node starts while this process reads the configuration
+            speedups.start_early(settings.speedups)  # Node starts while this process reads the configuration
         from vending.synth.app import synthesize
 
         prepared = synthesize(settings)

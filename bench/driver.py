@@ -31,15 +31,15 @@ def main() -> None:
 
     entry = runpy.run_path(str(ROOT / "main.py"), run_name="bench")  # main.py's set-up, not main()
     # Marks from inside build() without importing vending.synth.app (and the configuration's pydantic)
-    # before main() starts the kernel early: build() begins with lazy_provider.install() and ends
+    # before main() starts the kernel early: build() begins with speedups.install() and ends
     # just before App.synth().
-    from vending.speedups import lazy_provider
+    from vending import speedups
     from vending.synth import parallel
 
-    install = lazy_provider.install
+    install = speedups.install
 
-    def timed_install():
-        package = install()
+    def timed_install(enabled):
+        install(enabled)
         from cdktf import App
 
         synth = App.synth
@@ -50,9 +50,8 @@ def main() -> None:
 
         App.synth = timed_synth
         mark("ready")
-        return package
 
-    lazy_provider.install = timed_install
+    speedups.install = timed_install
     parallel.exit_now(entry["main"]())  # as main.py ends
 
 

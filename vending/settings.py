@@ -19,6 +19,7 @@ class Settings:
     endpoint_url: str | None = None  # an AWS emulator (AWS_ENDPOINT_URL); None: real AWS
     allow_destroy: tuple[str, ...] = ()  # stacks whose production resources may be destroyed
     workers: int = 1  # synth processes (VENDING_WORKERS; from the environment: one per core)
+    speedups: bool = True  # vending.speedups (VENDING_SPEEDUPS=off: jsii and cdktf as they come)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -32,6 +33,7 @@ class Settings:
             endpoint_url=environ.get("AWS_ENDPOINT_URL") or None,
             allow_destroy=tuple(s.strip() for s in allow_destroy.split(",") if s.strip()),
             workers=_workers(environ.get("VENDING_WORKERS", "")),
+            speedups=_switch("VENDING_SPEEDUPS", environ.get("VENDING_SPEEDUPS", "")),
         )
 
 
@@ -41,3 +43,10 @@ def _workers(text: str) -> int:
     if not text.strip().isdigit() or int(text) < 1:
         raise ConfigError([f"VENDING_WORKERS: must be a whole number ≥ 1 (got {text!r})"])
     return int(text)
+
+
+def _switch(knob: str, text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("", "on", "off"):
+        raise ConfigError([f"{knob}: must be on or off (got {text!r})"])
+    return value != "off"

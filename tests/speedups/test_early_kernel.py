@@ -1,4 +1,4 @@
-"""The kernel main.py starts early (vending/early_kernel.py): jsii takes it over as it is, or
+"""The kernel main.py starts early (vending/speedups/early_kernel.py): jsii takes it over as it is, or
 stops it and starts its own; unused, it stops at exit. Each case runs in a fresh process with its
 own temporary directory, where jsii, Node and Vending leave their files."""
 
@@ -165,7 +165,7 @@ def test_no_early_kernel_when_node_cannot_start(tmp_path):
 def test_the_loads_are_read_from_the_packages_as_jsii_makes_them():
     import jsii._embedded.jsii as embedded
 
-    from vending.speedups import early_kernel, lazy_provider
+    from vending.speedups import early_kernel, kernel
 
     loads = early_kernel.assemblies()
     assert [(name, version) for name, version, _ in loads] == [
@@ -175,7 +175,7 @@ def test_the_loads_are_read_from_the_packages_as_jsii_makes_them():
     ]
     assert all(Path(tarball).is_file() for _, _, tarball in loads)
     # The kernel program is copied as jsii's runtime copies it, found without importing jsii.
-    program = lazy_provider._kernel_program()
+    program = kernel.kernel_program()
     copied = sorted(f"lib/{p.name}" for p in program.parent.iterdir())
     assert copied == sorted(name for name in embedded.EMBEDDED_FILES.values() if name.startswith("lib/"))
 

@@ -1,7 +1,6 @@
 """The fast path (``python -O main.py``, as cdktf.json and ``make synth`` run it: no runtime type
-checks in the bindings) and a plain cdktf synth (the provider package imported whole, type checks
-on) write exactly what the test suite's checked path writes; and constructing the stacks reads
-no attribute from Node twice."""
+checks in the bindings) writes exactly what the test suite's checked path writes; and
+constructing the stacks reads no attribute from Node twice."""
 
 from __future__ import annotations
 
@@ -17,13 +16,6 @@ def synth_with(python_args: list[str], customers: Path, outdir: Path, **env: str
 
 def test_fast_path_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
     synth_with(["-O", "main.py"], samples_dir, tmp_path / "cdktf.out")
-    assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
-
-
-def test_plain_cdktf_writes_the_same_bytes(sample_synth, samples_dir, tmp_path):
-    plain = "import cdktf_cdktf_provider_aws, runpy; runpy.run_path('main.py', run_name='__main__')"
-    # PYTHONDONTWRITEBYTECODE: read the virtualenv's bytecode, never write there.
-    synth_with(["-c", plain], samples_dir, tmp_path / "cdktf.out", PYTHONDONTWRITEBYTECODE="1")
     assert tree(tmp_path / "cdktf.out") == tree(sample_synth.outdir)
 
 

@@ -1,4 +1,4 @@
-"""The lazy import of the provider bindings (vending/lazy_provider.py) against the installed,
+"""The lazy import of the provider bindings (vending/speedups/lazy_provider.py) against the installed,
 pinned versions: it relies on jsii internals and on the bindings' layout."""
 
 from __future__ import annotations
@@ -9,19 +9,12 @@ import json
 import os
 import re
 import subprocess
-from importlib import metadata
 from pathlib import Path
 
-from tests.conftest import ROOT, run_python
+from tests.conftest import run_python
+from vending import speedups
 from vending.speedups import lazy_provider
-
-PINNED = {"jsii": "1.142.0", "cdktf": "0.21.0", "cdktf-cdktf-provider-aws": "20.1.0", "constructs": "10.4.2"}
-
-
-def test_the_versions_it_was_written_for_are_installed():
-    assert {name: metadata.version(name) for name in PINNED} == PINNED
-    pipfile = (ROOT / "Pipfile").read_text()
-    assert all(f'{name} = "=={version}"' in pipfile for name, version in PINNED.items())
+from vending.speedups.kernel import KERNEL_RUNTIME
 
 
 def test_every_submodule_holds_the_types_of_the_jsii_submodule_named_after_it():
@@ -97,7 +90,7 @@ def test_the_kernel_runtime_keeps_stdin_and_stdout_for_jsii_messages(tmp_path):
         'fs.writeSync(3, Buffer.from(buffer.toString("utf-8", 0, read).toUpperCase()));\n'
     )
     result = subprocess.run(
-        ["node", str(lazy_provider.KERNEL_RUNTIME)],
+        ["node", str(KERNEL_RUNTIME)],
         input='{"hello":1}\n',
         env={**os.environ, "VENDING_JSII_PROGRAM": str(program)},
         capture_output=True,
@@ -114,7 +107,7 @@ def test_the_kernel_runtime_keeps_stdin_and_stdout_for_jsii_messages(tmp_path):
 
 
 def test_structs_are_handed_to_jsii_as_jsii_hands_them():
-    lazy_provider.install()  # before the provider's modules are imported, or they come whole
+    speedups.install(True)  # before the provider's modules are imported, or they come whole
     import jsii._kernel
     from cdktf import App, AssetType, TerraformStack
     from cdktf_cdktf_provider_aws.launch_template import LaunchTemplateTagSpecifications

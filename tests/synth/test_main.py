@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_main, run_python, synthesize, tree_digest
+from vending.errors import ConfigError
 from vending.settings import Settings
 from vending.synth import app
 
@@ -77,6 +78,14 @@ def test_settings_from_environment():
     assert settings.customers_dir == Path("elsewhere") and settings.outdir == Path("/tmp/out")
     assert settings.stacks == ("acme-prod", "shared-alb") and settings.endpoint_url is None
     assert Settings.from_environ({}).stacks is None
+    assert [Settings.from_environ({"VENDING_SPEEDUPS": v}).speedups for v in ("", "on", "off", "OFF")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    with pytest.raises(ConfigError, match=r"VENDING_SPEEDUPS: must be on or off \(got 'no'\)"):
+        Settings.from_environ({"VENDING_SPEEDUPS": "no"})
 
 
 def test_config_error_is_raised_before_cdktf_is_imported(config_dir):
@@ -102,10 +111,10 @@ def test_a_subset_synth_leaves_the_other_stacks_output_alone(samples_dir, tmp_pa
 def test_vending_stacks_imports_only_what_the_named_stacks_need(samples_dir, tmp_path):
     code = (
         "import sys; from pathlib import Path\n"
-        "from vending.speedups import lazy_provider\n"
+        "from vending import speedups\n"
         "from vending.synth.app import synthesize; from vending.settings import Settings\n"
-        "install = lazy_provider.install\n"  # it must start the jsii kernel, or Node loads every submodule
-        "lazy_provider.install = lambda: print('jsii' in sys.modules) or install()\n"
+        "install = speedups.install\n"  # it must start the jsii kernel, or Node loads every submodule
+        "speedups.install = lambda enabled: print('jsii' in sys.modules) or install(enabled)\n"
         f"synthesize(Settings(customers_dir=Path({str(samples_dir)!r}), outdir=Path({str(tmp_path / 'out')!r}),"
         " stacks=('acme-prod',)), log=lambda line: None)\n"
         "print(sorted(m for m in sys.modules if m.startswith('vending.synth.stacks.')))\n"

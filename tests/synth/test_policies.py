@@ -15,10 +15,10 @@ KEY = "arn:aws:kms:eu-west-1:111111111111:key/0b6f3c6e-2d7a-4b59-9a55-3f1e8f2a1c
 def violations(tmp_path, build, *, production: bool = True, destroying: bool = False) -> list[str]:
     """Build one resource (or a few) with ``build(scope)`` in stack acme-prod, synthesize it in
     this process, and return what the policy check found."""
-    from vending.speedups import lazy_provider
+    from vending import speedups
     from vending.synth import policies
 
-    lazy_provider.install()  # the kernel the app uses, whichever test starts it
+    speedups.install(True)  # the kernel the app uses, whichever test starts it
     from cdktf import App, TerraformStack
     from cdktf_cdktf_provider_aws.provider import AwsProvider
     from constructs import Construct

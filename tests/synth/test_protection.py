@@ -13,7 +13,7 @@ from vending.synth.app import prepare
 
 def prevent_destroy(synth, stack: str) -> list[bool]:
     # Imported here: vending.protection imports cdktf, which would start jsii's kernel while the
-    # tests are collected, before lazy_provider.install() can set it up as the app does.
+    # tests are collected, before speedups.install() can set it up as the app does.
     from vending.synth.protection import STATEFUL_TYPES
 
     return [

@@ -27,10 +27,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vending.speedups import lazy_provider
+from vending.speedups import kernel
 
 # The Python packages whose assemblies the app loads, in the order jsii loads them.
-PACKAGES = ("constructs", "cdktf", lazy_provider.PACKAGE)
+PACKAGES = ("constructs", "cdktf", kernel.PROVIDER_PACKAGE)
 # What each package's _jsii module runs: JSIIAssembly.load(name, version, module, tarball).
 _LOAD = re.compile(r'JSIIAssembly\.load\(\s*"([^"]+)",\s*"([^"]+)",\s*__name__\[0:-6\],\s*"([^"]+)"\s*\)')
 
@@ -53,10 +53,10 @@ def start() -> None:
     """Start the kernel and send it the loads. Nothing happens once jsii is imported (its kernel
     may be running already), or when Node cannot be started: jsii will say why when it needs it."""
     global _early
-    if _early is not None or lazy_provider.jsii_loaded():
+    if _early is not None or kernel.jsii_loaded():
         return
-    # As jsii's _NodeProcess.start builds them, inside lazy_provider's kernel environment.
-    environment = {**lazy_provider.kernel_environment(os.environ), "JSII_AGENT": f"Python/{platform.python_version()}"}
+    # As jsii's _NodeProcess.start builds them, inside the kernel environment (kernel.py).
+    environment = {**kernel.environment(os.environ), "JSII_AGENT": f"Python/{platform.python_version()}"}
     command = [environment.get("JSII_NODE", "node"), "--max-old-space-size=4069", environment["JSII_RUNTIME"]]
     loads = assemblies()
     requests = b"".join(

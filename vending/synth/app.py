@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from vending import speedups
 from vending.errors import ConfigError
 from vending.model import images, naming, priorities
 from vending.model.config import Config
 from vending.model.load import load_config
 from vending.settings import Settings
-from vending.speedups import lazy_provider
 from vending.synth import output, parallel
 
 SHARED_ALB = naming.SHARED_ALB_STACK
@@ -80,7 +80,7 @@ def build(prepared: Prepared, outdir: Path):
     """Construct the selected stacks in a cdktf App, with the policy checks and production's destroy
     protection on every stack. cdktf, the provider bindings and each kind of stack are imported only
     now, and only when selected: imports are most of a small synth's time."""
-    lazy_provider.install()
+    speedups.install(prepared.settings.speedups)
     from cdktf import App
 
     from vending.synth import policies, protection

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vending.errors import ConfigError
-from vending.speedups import lazy_provider
 from vending.synth import output
 
 # A worker pays a jsii kernel's start-up (a second or two of CPU): below this many stacks per
@@ -39,9 +38,10 @@ class WorkerError(RuntimeError):
 def split(stacks: Sequence[str], workers: int) -> list[Share]:
     """Split ``stacks`` into contiguous, near-equal shares, one per worker worth starting.
 
-    One share when this process has loaded jsii: a forked child would share its kernel's pipe.
+    One share when this process has imported jsii, which may have started its kernel: a forked
+    child would share the kernel's pipes.
     """
-    count = 1 if lazy_provider.jsii_loaded() else share_count(len(stacks), workers)
+    count = 1 if "jsii" in sys.modules else share_count(len(stacks), workers)
     size, extra = divmod(len(stacks), count)
     shares, start = [], 0
     for index in range(count):
