@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from vending import speedups
 from vending.errors import ConfigError
@@ -19,7 +20,7 @@ from vending.model import images, naming, priorities
 from vending.model.config import Config
 from vending.model.load import load_config
 from vending.settings import Settings
-from vending.synth import output, parallel
+from vending.synth import output, parallel, policies
 
 SHARED_ALB = naming.SHARED_ALB_STACK
 
@@ -76,14 +77,15 @@ def prepare(settings: Settings) -> Prepared:
     return Prepared(settings, config, allocation, lock, fleet_images, selected)
 
 
-def build(prepared: Prepared, outdir: Path):
-    """Construct the selected stacks in a cdktf App, with the policy checks and production's destroy
-    protection on every stack. cdktf, the provider bindings and each kind of stack are imported only
-    now, and only when selected: imports are most of a small synth's time."""
+def build(prepared: Prepared, outdir: Path) -> tuple[Any, list[policies.Checked]]:
+    """Construct the selected stacks in a cdktf App, with production's destroy protection on every
+    stack; return the App and the policy checks its stacks get after synth. cdktf, the provider
+    bindings and each kind of stack are imported only now, and only when selected: imports are
+    most of a small synth's time."""
     speedups.install(prepared.settings.speedups)
     from cdktf import App
 
-    from vending.synth import policies, protection
+    from vending.synth import protection
 
     config, endpoint = prepared.config, prepared.settings.endpoint_url
     app = App(outdir=str(outdir), stack_traces=False)
@@ -110,23 +112,22 @@ def build(prepared: Prepared, outdir: Path):
 
             stack = PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
             stacks.append((customer.pipeline_stack_name, stack))
+    checks = []
     for name, stack in stacks:
         destroying = name in prepared.settings.allow_destroy
-        policies.check(stack, name, production=stack.production, destroying=destroying)
+        checks.append(policies.Checked(name, stack.production, destroying))
         if destroying:
             protection.apply(stack, protection.AllowDestroy())
         elif stack.production:
             protection.apply(stack, protection.PreventDestroy())
-    return app
+    return app, checks
 
 
 def _synth_app(prepared: Prepared, outdir: Path) -> None:
     """Build and synthesize the selected stacks; policy violations are a ConfigError."""
-    from vending.synth import policies
-
-    app = build(prepared, outdir)
+    app, checks = build(prepared, outdir)
     app.synth()
-    violations = policies.found(app)
+    violations = policies.found(outdir, checks)
     if violations:
         raise ConfigError(violations)
 

@@ -1,7 +1,7 @@
 """Policy checks at synth: each stack's resources against small rules.
 
-``check`` marks a stack; after synth, ``found`` checks each marked stack once, on its
-synthesized configuration, with one line per violation, naming the construct path
+After synth, ``found`` checks each stack that the build names (a ``Checked``) on its synthesized
+configuration, with one line per violation, naming the construct path
 (``acme-prod/database/instance: production database must have deletion protection``).
 ``app.synthesize`` turns them into a ConfigError before anything is written. Each rule is one
 ``Rule``: the resource types it looks at, what it requires, and a predicate over one
@@ -11,15 +11,12 @@ resource's configuration (and, for rules that look at a resource's companions, t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from vending.synth import output
-
-if TYPE_CHECKING:  # cdktf is imported by app.build(), after the lazy provider import is set up
-    from cdktf import TerraformStack
 
 Config = dict[str, Any]
 
@@ -188,26 +185,24 @@ def violations(stack: Config, *, production: bool, destroying: bool = False) -> 
     return found
 
 
-_checks: dict[TerraformStack, tuple[str, bool, bool]] = {}  # stack → (name, production, destroying)
+@dataclass(frozen=True)
+class Checked:
+    """A stack to check (by name: asking Node for a stack's id costs two calls): with the
+    production rules when ``production``, without the deletion guards when ``destroying``."""
+
+    stack: str
+    production: bool
+    destroying: bool = False
 
 
-def check(stack: TerraformStack, name: str, *, production: bool, destroying: bool = False) -> None:
-    """Have ``found`` check ``stack``, named ``name`` (its construct id, known to the caller: asking
-    Node costs two calls): with the production rules when ``production``, without the deletion
-    guards when ``destroying``."""
-    _checks[stack] = (name, production, destroying)
-
-
-def found(app) -> list[str]:
-    """Every violation in the checked stacks of ``app`` (after ``app.synth()``), on their
-    configuration as synthesized: read back from the output, since asking Node for it costs
-    about as much as synthesizing the stack (and checking as an Aspect written in Python, a call
-    from Node for every construct)."""
-    synthesized = output.synthesized(Path(app.outdir))
-    lines = []
-    for stack in app.node.children:
-        if stack not in _checks:
-            continue
-        name, production, destroying = _checks.pop(stack)  # checked once; the App's stacks are not kept alive
-        lines += violations(synthesized[name], production=production, destroying=destroying)
-    return lines
+def found(outdir: Path, checked: Iterable[Checked]) -> list[str]:
+    """Every violation in the ``checked`` stacks of a synthesized output, on their configuration
+    as synthesized: read back from the output, since asking Node for it costs about as much as
+    synthesizing the stack (and checking as an Aspect written in Python, a call from Node for
+    every construct)."""
+    synthesized = output.synthesized(outdir)
+    return [
+        line
+        for check in checked
+        for line in violations(synthesized[check.stack], production=check.production, destroying=check.destroying)
+    ]
