@@ -9,6 +9,7 @@ TOOLS := .tools
 PIPENV := $(TOOLS)/bin/pipenv
 PIPENV_VERSION := 2026.10.3
 PY := $(VENV)/bin/python
+VENDING := $(VENV)/bin/vending
 # The security scanner lives in its own virtualenv: its dependencies never meet the app's.
 CHECKOV_VERSION := 3.3.30
 CHECKOV := .checkov/bin/checkov
@@ -33,7 +34,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.synced node_modules/.installed .cache/terraformrc .cache/packer .checkov/.installed ## install everything (idempotent)
+setup: $(VENV)/.synced $(VENV)/bin/vending node_modules/.installed .cache/terraformrc .cache/packer .checkov/.installed ## install everything (idempotent)
 
 $(PIPENV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,6 +42,11 @@ $(PIPENV):
 
 $(VENV)/.synced: Pipfile.lock | $(PIPENV)
 	$(PIPENV) sync --dev
+	touch $@
+
+# The `vending` command: this checkout, installed in the virtualenv as an editable package.
+$(VENV)/bin/vending: pyproject.toml $(VENV)/.synced
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
 # Re-created when the pinned version changes (the stamp records it).
@@ -66,26 +72,26 @@ node_modules/.installed: package-lock.json
 	packer version | head -n1 > $@
 
 synth: setup ## synthesize every stack into cdktf.out and terraform-validate them
-	$(PY) -O main.py
-	$(PY) -m vending validate
+	$(VENDING) synth
+	$(VENDING) validate
 
 scan: setup ## synthesize into a temporary directory and scan every stack with checkov
 	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && \
-		CDKTF_OUTDIR="$$out/cdktf.out" $(PY) main.py && $(PY) -m vending scan "$$out/cdktf.out"
+		CDKTF_OUTDIR="$$out/cdktf.out" $(VENDING) synth && $(VENDING) scan "$$out/cdktf.out"
 
 validate: setup ## terraform validate what is in cdktf.out
-	$(PY) -m vending validate
+	$(VENDING) validate
 
 deploy: setup ## cdktf deploy named stacks, building only those: make deploy STACK="acme-prod acme-prod-pipeline"
 	@test -n "$(STACK)" || { echo 'usage: make deploy STACK="<stack> [<stack> …]"' >&2; exit 2; }
-	$(PY) -m vending deploy $(STACK)
+	$(VENDING) deploy $(STACK)
 
 bake: setup ## bake an environment's AMI with Packer and record it: make bake ENV=acme-prod [BUILD=42]
 	@test -n "$(ENV)" || { echo "usage: make bake ENV=<customer>-<env> [BUILD=<number>]" >&2; exit 2; }
-	$(PY) -m vending bake $(ENV) $(if $(BUILD),--build-number $(BUILD))
+	$(VENDING) bake $(ENV) $(if $(BUILD),--build-number $(BUILD))
 
 demo: setup ## the whole flow on a local AWS emulator: bake, cdktf deploy, outputs, re-plan
-	$(PY) -m vending demo
+	$(VENDING) demo
 
 demo-down: ## stop the demo's emulator and remove .demo/
 	$(PY) -m vending demo --down

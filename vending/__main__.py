@@ -1,4 +1,4 @@
-"""``python -m vending <command>``: the tool's commands besides synth (which is main.py)."""
+"""``python -m vending <command>``: the same as the ``vending`` command."""
 
 import sys
 

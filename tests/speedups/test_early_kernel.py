@@ -98,7 +98,9 @@ def test_main_hands_its_early_kernel_to_jsii_and_writes_the_same_bytes(sample_sy
         "import runpy",
         "started, start = [], early_kernel.start",
         "early_kernel.start = lambda: start() or started.append(early_kernel._early.process.pid) or record()",
-        "code = runpy.run_path('main.py', run_name='tests')['main']()",
+        "runpy.run_path('main.py', run_name='tests')",  # main.py's set-up, then what it runs
+        "from vending.cli import synth",
+        "code = synth.run()",
         "from jsii._runtime import kernel",
         "print(code, started == [kernel.provider._process._process.pid], sent.count('LoadRequest'))",
         "from vending.synth.parallel import exit_now",
@@ -192,10 +194,8 @@ def test_the_loads_are_read_from_the_packages_as_jsii_makes_them():
     ],
 )
 def test_main_starts_the_kernel_early_only_when_the_synth_runs_in_its_process(environment, cores, early, monkeypatch):
-    import runpy
-
+    from vending.cli import synth
     from vending.settings import Settings
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
-    runs_here = runpy.run_path(str(ROOT / "main.py"), run_name="tests")["_synth_runs_here"]
-    assert runs_here(Settings.from_environ(environment)) is early
+    assert synth._synth_runs_here(Settings.from_environ(environment)) is early

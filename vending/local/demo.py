@@ -31,6 +31,7 @@ from vending.synth import emulator
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "customers"
 DEMO_ENVIRONMENT = "acme-prod"
+DEMO_DIR = Path(".demo")  # `make demo`'s work directory
 
 
 class DemoError(Exception):
@@ -272,3 +273,12 @@ def run(workdir: Path, log: Callable[[str], None] = print) -> int:
         f"({demo.emulator.url if demo.emulator else ''}); `make demo-down` stops it"
     )
     return 0
+
+
+def down(workdir: Path) -> str:
+    """Stop the demo's emulator and remove its work directory; say what was done."""
+    stopped = local.down(Demo(workdir).state_file)
+    shutil.rmtree(workdir, ignore_errors=True)
+    if stopped:
+        return f"demo emulator stopped (pid {stopped.pid}); {workdir} removed"
+    return f"no demo emulator was running; {workdir} removed"

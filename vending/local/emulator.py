@@ -21,6 +21,7 @@ from pathlib import Path
 from vending.files import write_atomically
 
 HOST = "127.0.0.1"  # loopback only
+STATE_FILE = Path(".cache/emulator/emulator.json")  # `vending local`'s emulator
 READY_TIMEOUT_SECONDS = 60
 # Credentials and region for the emulator: moto accepts anything, the SDKs insist on some.
 EMULATOR_ENV = {

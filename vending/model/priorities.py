@@ -103,3 +103,22 @@ def prune(config: Config, lock: dict[str, int]) -> dict[str, int]:
     """The lock without entries of environments that no longer use the shared listener."""
     live = {c.stack_name for c in config.customers if not c.dedicated_alb}
     return {name: number for name, number in lock.items() if name in live}
+
+
+def prune_lock(directory: Path, config: Config, lock: dict[str, int]) -> list[str]:
+    """Drop the lock's entries of environments that are gone, in the file; return their names."""
+    pruned = prune(config, lock)
+    removed = sorted(set(lock) - set(pruned))
+    if removed:
+        write_lock(directory, pruned)
+    return removed
+
+
+def table(allocation: Allocation) -> list[str]:
+    """One line per number, lowest first: who holds it, and whether it is new, locked or retired."""
+    lines = []
+    for name, number in sorted(allocation.priorities.items(), key=lambda item: item[1]):
+        lines.append(f"{number:>6}  {name}  ({'new' if name in allocation.added else 'locked'})")
+    for name in sorted(set(allocation.lock) - set(allocation.priorities)):
+        lines.append(f"{allocation.lock[name]:>6}  {name}  (retired: no longer on the shared listener; see --prune)")
+    return lines

@@ -46,6 +46,11 @@ class Affected:
         """The stacks touched, in the order of ``known``."""
         return list(self.reasons)
 
+    @property
+    def removed_stacks(self) -> list[str]:
+        """The stacks of the removed environments."""
+        return [stack for name in self.removed for stack in (name, naming.pipeline_stack(name))]
+
 
 def _git(repo: Path, *args: str) -> str:
     result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)

@@ -140,6 +140,20 @@ def _waiting(review: StackReview, reviews: list[StackReview]) -> StackReview:
     return review
 
 
+def write_plan_texts(reviews: list[StackReview], plans_dir: Path, url: str | None) -> Callable[[str], str]:
+    """Write each stack's full plan (or error) to ``plans_dir/<stack>.txt``; return what the report
+    says of where a plan is (in the artifacts of the CI run at ``url``, when given)."""
+    plans_dir.mkdir(parents=True, exist_ok=True)
+    for r in reviews:
+        (plans_dir / f"{r.stack}.txt").write_text(r.text or r.error, encoding="utf-8")
+
+    def full_plan(stack: str) -> str:
+        where = code(str(plans_dir / f"{stack}.txt"))
+        return f"{where} in the artifacts of [this workflow run]({url})" if url else where
+
+    return full_plan
+
+
 def exit_status(reviews: list[StackReview], found: Callable[[StackReview], Any] = lambda r: r.changes) -> int:
     """1 if a stack could not be planned, else 2 if any shows what ``found`` looks for, else 0."""
     if any(review.error for review in reviews):

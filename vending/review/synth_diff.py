@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vending.review.plans import ResourceChange, diff
-from vending.review.report import NO_STATE, StackReview
+from vending.review.report import NO_STATE, StackReview, exit_status, render
 from vending.synth import output
 
 
@@ -66,3 +66,14 @@ def compare(base_out: Path, head_out: Path) -> tuple[list[StackReview], list[str
     base, head = read(base_out), read(head_out)
     reviews = [compare_stack(name, base.get(name, {}), stack) for name, stack in sorted(head.items())]
     return reviews, sorted(set(base) - set(head))
+
+
+def report(base_out: Path, head_out: Path) -> tuple[str, int]:
+    """The synth diff as a Markdown report, and its exit status (0 no changes, 2 changes)."""
+    reviews, removed = compare(base_out, head_out)
+    intro = (
+        f"Synthesized configuration of {len(reviews)} stack(s) compared with the base; no plan was run, so"
+        " replacements, drift and computed values are not shown."
+    )
+    text = render(reviews, title="Synth diff", intro=intro, actions=("create", "update", "delete"), removed=removed)
+    return text, exit_status(reviews)

@@ -1,0 +1,125 @@
+"""``vending review`` (plan review, or the synth diff), ``affected`` and ``drift``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+from vending.cli.common import count, emit, stacks
+from vending.errors import ConfigError
+from vending.settings import Settings
+from vending.synth import output
+
+
+def _synthesized(args: argparse.Namespace, settings: Settings, names: list[str]) -> Path:
+    """The output to plan: ``--outdir`` as it is, or a fresh synth of ``names``."""
+    if args.outdir:
+        return output.checked(Path(args.outdir))
+    if names:
+        from vending.synth.app import synthesize
+
+        synthesize(dataclasses.replace(settings, stacks=tuple(names)))
+    return settings.outdir
+
+
+def _affected(base: str, settings: Settings):
+    """The stacks changes since ``base`` touch (an Affected), with why, said on stderr."""
+    from vending.model.load import load_config
+    from vending.review import affected
+    from vending.synth.app import all_stacks
+
+    known = all_stacks(load_config(settings.customers_dir))
+    try:
+        found = affected.from_git(
+            Path.cwd(), base, known=known, customers_dir=settings.customers_dir, images_dir=settings.images_dir
+        )
+    except affected.GitError as error:
+        raise ConfigError([str(error)]) from None
+    for stack, path in found.reasons.items():
+        print(f"{stack}: touched by {path}", file=sys.stderr)
+    for name in found.removed:
+        print(f"{name}: removed: its stacks are not planned (destroy them explicitly)", file=sys.stderr)
+    return found
+
+
+def _review(args: argparse.Namespace, settings: Settings) -> int:
+    from vending.ops import terraform
+    from vending.review import report, synth_diff
+
+    if args.synth_diff:
+        base, head = (output.checked(Path(path)) for path in args.synth_diff)
+        text, status = synth_diff.report(base, head)
+        emit(text, args.out)
+        return status
+
+    removed: list[str] = []
+    if args.base and not args.stacks:
+        found = _affected(args.base, settings)
+        names, removed = found.stacks, found.removed_stacks
+        intro = f"Stacks touched by the changes since {report.code(args.base)}."
+    else:
+        names, intro = stacks(settings, args.stacks), ""
+    outdir = _synthesized(args, settings, names)
+    reviews = report.plan_stacks(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
+    full_plan = report.write_plan_texts(reviews, Path(args.plans_dir), args.plans_url) if args.plans_dir else None
+    emit(report.render(reviews, intro=intro, removed=removed, full_plan=full_plan), args.out)
+    return report.exit_status(reviews)
+
+
+def _affected_command(args: argparse.Namespace, settings: Settings) -> int:
+    from vending.review.report import production
+
+    for stack in _affected(args.base, settings).stacks:
+        if args.only is None or production(stack) == (args.only == "production"):
+            print(stack)
+    return 0
+
+
+def _drift(args: argparse.Namespace, settings: Settings) -> int:
+    from vending.ops import terraform
+    from vending.review import drift
+
+    names = stacks(settings, args.stacks)
+    outdir = _synthesized(args, settings, names)
+    reviews = drift.check(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
+    emit(drift.markdown(reviews) if args.format == "markdown" else drift.text(reviews), args.out)
+    return drift.exit_status(reviews)
+
+
+def register(commands) -> None:
+    outdir_help = "plan this synthesized output as it is (default: synthesize the stacks into CDKTF_OUTDIR)"
+    review = commands.add_parser(
+        "review", help="plan stacks and write one Markdown report (exit 0 no changes, 2 changes, 1 error)"
+    )
+    review.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to plan (default: all, or see --base)")
+    review.add_argument("--base", metavar="REF", help="plan only the stacks that changes since REF touch")
+    review.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
+    review.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks planned at once (default: 2)")
+    review.add_argument("--outdir", help=outdir_help)
+    review.add_argument("--plans-dir", metavar="DIR", help="also write each stack's full plan text to DIR/<stack>.txt")
+    review.add_argument("--plans-url", metavar="URL", help="where readers find --plans-dir (e.g. the CI run)")
+    review.add_argument(
+        "--synth-diff",
+        nargs=2,
+        metavar=("BASE_OUT", "HEAD_OUT"),
+        help="compare two synthesized outputs instead of planning (no credentials needed)",
+    )
+    review.set_defaults(handler=_review)
+
+    touched = commands.add_parser("affected", help="list the stacks that changes since a git ref touch")
+    touched.add_argument("--base", metavar="REF", required=True, help="e.g. origin/main")
+    touched.add_argument(
+        "--only", choices=["production", "other"], help="production stacks (and shared-alb) or the others"
+    )
+    touched.set_defaults(handler=_affected_command)
+
+    drift = commands.add_parser("drift", help="refresh-only plans: what changed outside Terraform (exit 2 if anything)")
+    drift.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to check (default: all)")
+    drift.add_argument("--format", choices=["markdown", "text"], default="text")
+    drift.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
+    drift.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks checked at once (default: 2)")
+    drift.add_argument("--outdir", help=outdir_help)
+    drift.set_defaults(handler=_drift)
