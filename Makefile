@@ -96,14 +96,17 @@ demo: setup ## the whole flow on a local AWS emulator: bake, cdktf deploy, outpu
 demo-down: ## stop the demo's emulator and remove .demo/
 	$(PY) -m vending demo --down
 
-test: setup ## run the test suite (real terraform, packer, moto and the checkov scan), emulator tests beside the rest
+test: setup ## the layer contract, then the test suite (real terraform, packer, moto and the checkov scan)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 bench: setup ## synth benchmark, plain cdktf vs Vending, into bench/REPORT.md: make bench [SIZES=1,10] [REPEAT=3]
 	$(PY) bench/bench.py $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEAT),--repeat $(REPEAT))
 
-lint: setup ## ruff
+lint: setup ## ruff, and the layer contract (import-linter, pyproject.toml)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 clean: demo-down ## remove generated output (not the installed tools)
 	rm -rf cdktf.out .cdktf.out.* .pytest_cache .hypothesis

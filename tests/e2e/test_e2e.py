@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.conftest import E2E_STACKS, state_versions
-from vending.synth import emulator
+from vending.local import gaps
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,7 @@ def test_each_stack_has_its_state_object(deployed):
 @pytest.mark.parametrize("stack", STACKS)
 def test_second_plan_changes_nothing_but_known_emulator_gaps(deployed, stack):
     changes = deployed.replan(stack)
-    assert emulator.unexplained(changes) == []
+    assert gaps.unexplained(changes) == []
     if stack == "shared-alb":
         assert changes == []
 

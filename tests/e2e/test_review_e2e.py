@@ -12,10 +12,9 @@ import pytest
 import yaml
 
 from tests.conftest import E2E_STACKS, state_versions, synthesize
-from vending.local import demo
+from vending.local import demo, gaps
 from vending.review import drift
 from vending.review import report as review
-from vending.synth import emulator
 
 pytestmark = pytest.mark.e2e
 
@@ -109,9 +108,9 @@ def test_drift_reports_a_change_behind_terraforms_back_then_nothing_once_put_bac
         assert f"  {GROUP}\n    max_size: 6 → 9\n" in result.stdout
         found = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())[0].drift
         # Exactly that change, besides moto's known gaps (reported too: they are drift on the emulator).
-        assert emulator.unexplained(list(found)) == [f"{GROUP}: update of max_size"]
+        assert gaps.unexplained(list(found)) == [f"{GROUP}: update of max_size"]
     finally:
         autoscaling.update_auto_scaling_group(AutoScalingGroupName="vend-acme-prod", MaxSize=6)
     [again] = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())
     assert not again.error and GROUP not in {c.address for c in again.drift}
-    assert emulator.unexplained(list(again.drift)) == []
+    assert gaps.unexplained(list(again.drift)) == []

@@ -11,10 +11,10 @@ import pytest
 
 from tests.conftest import ConfigDir
 from vending.local import emulator as local
+from vending.local import gaps
 from vending.model.load import load_config
 from vending.ops.bootstrap import bootstrap
 from vending.review.plans import ResourceChange, changed_paths
-from vending.synth import emulator
 
 
 @pytest.fixture(scope="module")
@@ -79,24 +79,22 @@ def change(kind: str, *paths: str, action: str = "update", unknown: tuple[str, .
 
 
 def test_gap_allow_list_covers_only_listed_attributes():
-    assert emulator.unexplained([change("aws_autoscaling_policy", "enabled")]) == []
+    assert gaps.unexplained([change("aws_autoscaling_policy", "enabled")]) == []
     assert (
-        emulator.unexplained(
+        gaps.unexplained(
             [change("aws_launch_template", "tag_specifications", "latest_version", unknown=("latest_version",))]
         )
         == []
     )
-    assert emulator.unexplained([change("aws_autoscaling_policy", "enabled", "adjustment_type")]) == [
+    assert gaps.unexplained([change("aws_autoscaling_policy", "enabled", "adjustment_type")]) == [
         "aws_autoscaling_policy.x: update of enabled, adjustment_type"
     ]
     # A follow-on is accepted only as "known after apply", never as a known new value.
-    assert emulator.unexplained([change("aws_iam_role_policy", "policy")]) == [
-        "aws_iam_role_policy.x: update of policy"
-    ]
-    assert emulator.unexplained([change("aws_autoscaling_policy", "enabled", action="replace")]) == [
+    assert gaps.unexplained([change("aws_iam_role_policy", "policy")]) == ["aws_iam_role_policy.x: update of policy"]
+    assert gaps.unexplained([change("aws_autoscaling_policy", "enabled", action="replace")]) == [
         "aws_autoscaling_policy.x: replace"
     ]
-    assert emulator.unexplained([change("aws_s3_bucket", action="create")]) == ["aws_s3_bucket.x: create"]
+    assert gaps.unexplained([change("aws_s3_bucket", action="create")]) == ["aws_s3_bucket.x: create"]
 
 
 def test_changed_paths_ignore_empty_blocks_but_not_values():

@@ -23,10 +23,9 @@ from typing import Any
 
 import yaml
 
-from vending.local import emulator as local
+from vending.local import emulator, gaps
 from vending.model import naming
 from vending.review import plans
-from vending.synth import emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = REPO_ROOT / "customers"
@@ -44,7 +43,7 @@ class Demo:
 
     workdir: Path
     log: Callable[[str], None] = field(default=lambda line: print(line, flush=True))
-    emulator: local.Emulator | None = None
+    emulator: emulator.Emulator | None = None
     region: str = "eu-west-1"
     account: str = ""  # the emulator's account, and the samples' account it replaces
     sample_account: str = ""
@@ -113,8 +112,8 @@ class Demo:
 
         assert self.emulator is not None
         return boto3.session.Session(
-            aws_access_key_id=local.EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=local.EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=emulator.EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=emulator.EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
             region_name=self.region,
         ).client(service, endpoint_url=self.emulator.url)
 
@@ -134,8 +133,8 @@ class Demo:
 
     def start_emulator(self) -> str:
         """A fresh emulator: the demo always starts from an empty account."""
-        local.down(self.state_file)
-        self.emulator, _ = local.up(self.state_file)
+        emulator.down(self.state_file)
+        self.emulator, _ = emulator.up(self.state_file)
         return f"{self.emulator.url} (pid {self.emulator.pid})"
 
     def seed(self) -> str:
@@ -211,7 +210,7 @@ class Demo:
         return plans.resource_changes(plans.run_plan(self.outdir / "stacks" / stack, self.env(), text=False).json)
 
     def stop(self) -> None:
-        local.down(self.state_file)
+        emulator.down(self.state_file)
 
 
 def run(workdir: Path, log: Callable[[str], None] = print) -> int:
@@ -240,7 +239,7 @@ def run(workdir: Path, log: Callable[[str], None] = print) -> int:
         with demo.step(8, total, "second plan") as result:
             replans = {stack: demo.replan(stack) for stack in stacks}
             result.append(", ".join(f"{s}: {len(c)} change(s)" for s, c in replans.items()))
-    except (DemoError, local.EmulatorError) as error:
+    except (DemoError, emulator.EmulatorError) as error:
         log(f"\ndemo stopped: {error}")
         log("the emulator is still up for a look around; `make demo-down` stops it")
         return 1
@@ -258,11 +257,11 @@ def run(workdir: Path, log: Callable[[str], None] = print) -> int:
         if not changes:
             log(f"  re-plan {stack}: no changes")
             continue
-        reasons = sorted({(c.type, a, why) for c in changes for a, why in emulator.explained(c).items()})
-        log(f"  re-plan {stack}: {len(changes)} in-place update(s) of known moto {emulator.MOTO_VERSION} gaps:")
+        reasons = sorted({(c.type, a, why) for c in changes for a, why in gaps.explained(c).items()})
+        log(f"  re-plan {stack}: {len(changes)} in-place update(s) of known moto {gaps.MOTO_VERSION} gaps:")
         for kind, attribute, why in reasons:
             log(f"      {kind}.{attribute}: {why}")
-        unexplained += emulator.unexplained(changes)
+        unexplained += gaps.unexplained(changes)
     if unexplained:
         log("\ndemo: the second plan has changes that are not known emulator gaps:")
         for line in unexplained:
@@ -277,7 +276,7 @@ def run(workdir: Path, log: Callable[[str], None] = print) -> int:
 
 def down(workdir: Path) -> str:
     """Stop the demo's emulator and remove its work directory; say what was done."""
-    stopped = local.down(Demo(workdir).state_file)
+    stopped = emulator.down(Demo(workdir).state_file)
     shutil.rmtree(workdir, ignore_errors=True)
     if stopped:
         return f"demo emulator stopped (pid {stopped.pid}); {workdir} removed"
