@@ -33,7 +33,15 @@ def repo(tmp_path) -> Path:
     (root / "customers" / "priorities.lock").write_text("acme-dev: 100\n")
     for path, text in {
         "images/acme-prod.json": "{}",
-        "vending/app.py": "",
+        "vending/synth/app.py": "",
+        "vending/model/naming.py": "",
+        "vending/speedups/kernel.py": "",
+        "vending/review/report.py": "",
+        "vending/cli/review.py": "",
+        "vending/local/demo.py": "",
+        "vending/ops/bake.py": "",
+        "main.py": "",
+        "Pipfile.lock": "",
         "README.md": "",
         "packer/x.hcl": "",
     }.items():
@@ -65,7 +73,15 @@ def touched(repo: Path, known: list[str] = KNOWN) -> affected.Affected:
     [
         ("customers/acme-dev.yaml", ["acme-dev", "acme-dev-pipeline"]),
         ("customers/platform.yaml", KNOWN),
-        ("vending/app.py", KNOWN),
+        ("vending/synth/app.py", KNOWN),  # code that shapes the output
+        ("vending/model/naming.py", KNOWN),
+        ("vending/speedups/kernel.py", KNOWN),
+        ("main.py", KNOWN),
+        ("Pipfile.lock", KNOWN),
+        ("vending/review/report.py", []),  # code that does not
+        ("vending/cli/review.py", []),
+        ("vending/local/demo.py", []),
+        ("vending/ops/bake.py", []),
         ("images/acme-prod.json", ["acme-prod"]),  # a new bake: the fleet's AMI
         ("README.md", []),
         ("packer/x.hcl", []),  # the next bake, not the stacks

@@ -2,9 +2,10 @@
 
 A customer file touches its environment's two stacks, a bake record (``images/<env>.json``)
 the environment stack whose fleet runs that image, a changed ``priorities.lock`` entry the
-environment whose rule it numbers. ``platform.yaml`` and everything that shapes synth (the
-``vending/`` code, ``main.py``, the dependency locks, ``cdktf.json``) touch every stack.
-Anything else (docs, tests, ``packer/``, CI files) touches none. A removed customer file is
+environment whose rule it numbers. ``platform.yaml`` and the code that shapes synthesized output
+(``vending.synth.code``: the model, synth and speed-up packages, ``main.py``, the dependency
+locks, ``cdktf.json``) touch every stack. Anything else (review, CLI, emulator and operations
+code, docs, tests, ``packer/``, CI files) touches none. A removed customer file is
 reported, never planned: removing the file does not destroy its stacks.
 """
 
@@ -20,9 +21,7 @@ import yaml
 from vending.model import naming
 from vending.model.load import PLATFORM_FILE
 from vending.model.priorities import LOCK_FILE
-
-# Paths (files, or folders ending in "/") whose change can alter any synthesized stack.
-EVERY_STACK = ("vending/", "main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "package.json", "package-lock.json")
+from vending.synth import code
 
 
 class GitError(Exception):
@@ -118,9 +117,7 @@ def affected(
             if path is None:
                 continue
             where = PurePosixPath(path)
-            if any(path == p or (p.endswith("/") and path.startswith(p)) for p in EVERY_STACK) or (
-                where == customers / PLATFORM_FILE
-            ):
+            if code.shapes_output(path) or where == customers / PLATFORM_FILE:
                 touch(known, path)
             elif where == customers / LOCK_FILE:
                 touch(lock_entries, path)
