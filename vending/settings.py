@@ -1,4 +1,4 @@
-"""The knobs (DESIGN §6), read from the environment once, at the edge (main.py / the CLI)."""
+"""The knobs (VENDING_*, CDKTF_OUTDIR, AWS_ENDPOINT_URL), read from the environment once, at the edge (the CLI)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Packer wrapper (`python -m vending bake`): commit metadata, the var-file, the real
+"""The Packer wrapper (`vending bake`): commit metadata, the var-file, the real
 `packer validate` and `packer build`, manifests, failures that keep the previous record, and
 the recorded AMI reaching synth."""
 

@@ -1,4 +1,4 @@
-"""`python -m vending scaffold-app`: the customer repository kit parses, its scripts are strict
+"""`vending scaffold-app`: the customer repository kit parses, its scripts are strict
 bash, its hooks exist, and its application answers the health check."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The local AWS emulator: moto in server mode on 127.0.0.1, started and stopped by PID.
 
-``python -m vending local up`` starts it on a free port and remembers its PID and address in
+``vending local up`` starts it on a free port and remembers its PID and address in
 a state file; ``down`` stops exactly that process (never anything else listening there);
 ``status`` says whether it runs. Point the tools at it with the printed AWS_ENDPOINT_URL.
 """

@@ -1,5 +1,5 @@
 """Which AMI a fleet runs: the ``image.ami_id`` pin, else the latest bake record, else the
-source AMI (unbaked, with a warning). Bake records are written by ``python -m vending bake``.
+source AMI (unbaked, with a warning). Bake records are written by ``vending bake``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class FleetImage:
         if self.origin == UNBAKED:
             return (
                 f"warning: {stack} runs the unbaked source image {self.ami_id}: "
-                f"bake one with `python -m vending bake {stack}` or pin image.ami_id"
+                f"bake one with `vending bake {stack}` or pin image.ami_id"
             )
         return None
 

@@ -5,7 +5,7 @@ when other customers come and go. ``priorities.lock`` (next to the customer file
 each environment's number; synth adds entries for new environments and never rewrites an
 existing one. A ``priority:`` pin in a customer file wins and is recorded too. Entries of
 removed environments are kept, so their numbers are not handed out again while the old rule
-may still exist; ``python -m vending priorities --prune`` drops them once the stack is gone.
+may still exist; ``vending priorities --prune`` drops them once the stack is gone.
 """
 
 from __future__ import annotations

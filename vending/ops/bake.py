@@ -1,6 +1,6 @@
-"""Bake a customer environment's AMI with Packer and record it where synth reads it (DESIGN §5).
+"""Bake a customer environment's AMI with Packer and record it where synth reads it.
 
-``python -m vending bake acme-prod``: commit metadata → a temporary build directory holding
+``vending bake acme-prod``: commit metadata → a temporary build directory holding
 the template (``packer/``) and a JSON var-file → (``packer init`` on Packer ≥ 1.7) →
 ``packer validate`` → ``packer build -machine-readable`` → the manifest's artifact of this run
 → ``images/acme-prod.json``, written atomically. Any failure raises :class:`BakeError` before

@@ -1,4 +1,4 @@
-"""``python -m vending scan [OUTDIR]``: an independent security scan of every synthesized stack.
+"""``vending scan [OUTDIR]``: an independent security scan of every synthesized stack.
 
 checkov (pinned, in its own virtualenv ``.checkov/``, installed by ``make setup``) reads each
 ``stacks/<name>/cdk.tf.json``. The scan fails on a finding that the reviewed allow-list

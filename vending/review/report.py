@@ -316,7 +316,7 @@ def render(
 ) -> str:
     """The report, at most ``limit`` characters: plan texts are cut to fit, with a note that
     says where the whole plan is (``full_plan(stack)``, by default: how to print it)."""
-    full_plan = full_plan or (lambda stack: f"`python -m vending review {stack}` prints it")
+    full_plan = full_plan or (lambda stack: f"`vending review {stack}` prints it")
     changing = [r for r in reviews if r.changes]
     head = [MARKER, f"## {title}: {len(changing)} of {len(reviews)} stacks change", ""]
     if intro:

@@ -13,7 +13,7 @@ those): then a warning says so, once, and jsii runs as it comes. The output is t
 byte either way (tests/speedups/test_speedups.py), only slower.
 
 To remove the speed-ups for good, delete this package and the two calls: ``speedups.install`` in
-vending/synth/app.py and ``speedups.start_early`` in main.py.
+vending/synth/app.py and ``speedups.start_early`` in vending/cli/synth.py.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 // jsii's kernel, run in the Node process that jsii's Python runtime starts (JSII_RUNTIME, set by
-// vending/lazy_provider.py). jsii's own entry point, bin/jsii-runtime.js, starts the kernel
+// vending/speedups/kernel.py). jsii's own entry point, bin/jsii-runtime.js, starts the kernel
 // (lib/program.js) in a second Node process, with --preserve-symlinks, and relays every message
 // between Python's pipes and the kernel's descriptor 3: a third process on every jsii call.
 // Here the kernel runs in this process: its reads and writes on descriptor 3 go to stdin and

@@ -1,4 +1,4 @@
-// Preloaded (node --require) into the jsii kernel by vending/lazy_provider.py.
+// Preloaded (node --require) into the jsii kernel (vending/speedups/kernel.py).
 "use strict";
 const fs = require("fs");
 const Module = require("module");
