@@ -241,7 +241,7 @@ def markdown(report: dict) -> str:
         "Each cell: wall time (start-up / construct / synth), and peak memory of all Python and Node processes "
         "together (sum of resident sets). *plain cdktf*: the provider package imported whole, type checks on, "
         "one process, jsii's own runtime. *Vending*: `python -O main.py` with the lazy provider import and its "
-        "kernel runtime (README, Performance), one worker per core, each pinned to its core. "
+        "kernel runtime (docs/performance.md), one worker per core, each pinned to its core. "
         "*others busy*: the cores the rest of the machine kept busy meanwhile (median over the runs).",
         "",
         "| customers | stacks | runs | plain cdktf | Vending | speed-up | output | identical | others busy |",

@@ -35,6 +35,8 @@ from vending.model.values import (
 )
 
 PRODUCTION = "prod"
+# Database settings whose default depends on the environment: (in production, elsewhere).
+DATABASE_DEFAULTS = {"multi_az": (True, False), "backup_retention_days": (7, 1), "deletion_protection": (True, False)}
 
 
 class Model(BaseModel):
@@ -72,6 +74,8 @@ class State(Model):
 
 
 class Platform(Model):
+    """The platform every customer environment runs on: one file, next to the customer files."""
+
     name: PlatformName = Field(description="Platform name; prefix of every AWS name")
     region: Region = Field(description="AWS region of every stack")
     domain: Hostname = Field(description="Platform hostnames are <customer>-<env>.<domain>")
@@ -146,9 +150,9 @@ class Database(Model):
     instance_class: DbInstanceClass = Field("db.t3.small", description="RDS instance class")
     storage_gb: int = Field(20, ge=20, le=65536, description="Allocated storage (GiB)")
     # No defaults here: they depend on the environment and are filled in by Customer.
-    multi_az: bool = Field(description="Standby in a second zone (default: true in production)")
-    backup_retention_days: int = Field(ge=0, le=35, description="Days of backups (default: 7 in production, else 1)")
-    deletion_protection: bool = Field(description="Refuse deletion (default: true in production)")
+    multi_az: bool = Field(description="Standby in a second zone")
+    backup_retention_days: int = Field(ge=0, le=35, description="Days of automated backups kept")
+    deletion_protection: bool = Field(description="RDS refuses to delete the database")
 
     @property
     def port(self) -> int:
@@ -160,13 +164,25 @@ class Pipeline(Model):
     branch: Branch = Field("main", description="Branch that triggers the pipeline")
     connection_arn: ConnectionArn = Field(description="CodeStar/CodeConnections connection")
     test_image: EcrImage = Field(description="Custom CodeBuild image in ECR")
-    approval_emails: list[Email] = Field(default_factory=list, max_length=20, description="Approvers (production)")
+    approval_emails: list[Email] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Who approves each deployment (an email each; they confirm the subscription once)",
+        json_schema_extra={"production": "required: at least one"},
+    )
 
 
 class Customer(Model):
+    """One customer environment; the file is named ``<customer>-<environment>.yaml``, after its
+    first two fields. ``environment: prod`` is production."""
+
     customer: Name = Field(description="Customer name")
     environment: EnvironmentName = Field(description="Environment; 'prod' is production")
-    domain: Domain | None = Field(None, description="Custom domain (production: dedicated ALB)")
+    domain: Domain | None = Field(
+        None,
+        description="Custom domain",
+        json_schema_extra={"production": "served by a dedicated load balancer"},
+    )
     priority: int | None = Field(
         None, ge=1, le=RULE_PRIORITY_MAX, description="Pin of the shared-listener rule priority"
     )
@@ -184,11 +200,7 @@ class Customer(Model):
         if not (isinstance(data, dict) and isinstance(data.get("database"), dict)):
             return data
         production = data.get("environment") == PRODUCTION
-        defaults = {
-            "multi_az": production,
-            "backup_retention_days": 7 if production else 1,
-            "deletion_protection": production,
-        }
+        defaults = {field: values[0 if production else 1] for field, values in DATABASE_DEFAULTS.items()}
         return {**data, "database": {**defaults, **data["database"]}}
 
     @property

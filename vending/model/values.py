@@ -12,9 +12,20 @@ from pydantic import AfterValidator, Field
 from vending.model.limits import TAG_KEY_MAX, TAG_VALUE_MAX
 
 
+def expects(text: str):
+    """Record what a validator expects, for the configuration reference (vending.model.reference)."""
+
+    def mark(check):
+        check.expected = text
+        return check
+
+    return mark
+
+
 def matching(pattern: str, expected: str):
     compiled = re.compile(pattern)
 
+    @expects(expected)
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
             raise ValueError(f"must be {expected} (got {value!r})")
@@ -23,6 +34,7 @@ def matching(pattern: str, expected: str):
     return AfterValidator(check)
 
 
+@expects("a lowercase DNS name like shop.example.com")
 def _hostname(value: str) -> str:
     labels = value.split(".")
     label = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -33,6 +45,7 @@ def _hostname(value: str) -> str:
     return value
 
 
+@expects("a private IPv4 range like 10.20.0.0/16, from /16 to /24")
 def _cidr(value: str) -> str:
     try:
         network = ipaddress.IPv4Network(value, strict=True)
@@ -45,6 +58,7 @@ def _cidr(value: str) -> str:
     return value
 
 
+@expects(f"a mapping of tag keys (1–{TAG_KEY_MAX} characters, not aws:…) to values (≤ {TAG_VALUE_MAX})")
 def _tags(value: dict[str, str]) -> dict[str, str]:
     for key, tag_value in value.items():
         if not 1 <= len(key) <= TAG_KEY_MAX or key.lower().startswith("aws:"):
