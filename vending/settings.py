@@ -1,13 +1,18 @@
-"""The knobs (VENDING_*, CDKTF_OUTDIR, AWS_ENDPOINT_URL), read from the environment once, at the edge (the CLI)."""
+"""The knobs (VENDING_*, CDKTF_OUTDIR, AWS_ENDPOINT_URL), read from the environment once, at the
+edge (the CLI), and checked all at once before any work starts."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from vending.errors import ConfigError
+
+# An emulator's address: http(s), a host name or address, an optional port, nothing else.
+_ENDPOINT = re.compile(r"https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?/?")
 
 
 @dataclass(frozen=True)
@@ -23,30 +28,66 @@ class Settings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        stacks = environ.get("VENDING_STACKS", "").strip()
-        allow_destroy = environ.get("VENDING_ALLOW_DESTROY", "")
-        return cls(
+        """The knobs; a ConfigError with one line per knob that is wrong."""
+        problems: list[str] = []
+
+        def checked(parse, knob: str, default=None):
+            text = environ.get(knob, "")
+            try:
+                return parse(knob, text) if text.strip() else default
+            except ValueError as error:
+                problems.append(f"{knob}: {error} (got {text!r})")
+                return default
+
+        settings = cls(
             customers_dir=Path(environ.get("VENDING_CUSTOMERS_DIR") or "customers"),
             outdir=Path(environ.get("CDKTF_OUTDIR") or "cdktf.out"),
             images_dir=Path(environ.get("VENDING_IMAGES_DIR") or "images"),
-            stacks=tuple(s.strip() for s in stacks.split(",") if s.strip()) if stacks else None,
-            endpoint_url=environ.get("AWS_ENDPOINT_URL") or None,
-            allow_destroy=tuple(s.strip() for s in allow_destroy.split(",") if s.strip()),
-            workers=_workers(environ.get("VENDING_WORKERS", "")),
-            speedups=_switch("VENDING_SPEEDUPS", environ.get("VENDING_SPEEDUPS", "")),
+            stacks=checked(_names, "VENDING_STACKS"),
+            endpoint_url=checked(_endpoint, "AWS_ENDPOINT_URL"),
+            allow_destroy=checked(_names, "VENDING_ALLOW_DESTROY", ()),
+            workers=checked(_count, "VENDING_WORKERS") or len(os.sched_getaffinity(0)),  # default: the cores we get
+            speedups=checked(_switch, "VENDING_SPEEDUPS", True),
         )
+        for knob, path in (("CDKTF_OUTDIR", settings.outdir), ("VENDING_IMAGES_DIR", settings.images_dir)):
+            if reason := _not_a_directory(path):
+                problems.append(f"{knob}: {reason} (got {str(path)!r})")
+        if problems:
+            raise ConfigError(problems)
+        return settings
 
 
-def _workers(text: str) -> int:
-    if not text.strip():
-        return len(os.sched_getaffinity(0))  # the cores this process may run on
-    if not text.strip().isdigit() or int(text) < 1:
-        raise ConfigError([f"VENDING_WORKERS: must be a whole number ≥ 1 (got {text!r})"])
+def _names(knob: str, text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise ValueError("names no stack")
+    return names
+
+
+def _count(knob: str, text: str) -> int:
+    if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) < 1:
+        raise ValueError("must be a whole number ≥ 1")
     return int(text)
 
 
 def _switch(knob: str, text: str) -> bool:
     value = text.strip().lower()
-    if value not in ("", "on", "off"):
-        raise ConfigError([f"{knob}: must be on or off (got {text!r})"])
-    return value != "off"
+    if value not in ("on", "off"):
+        raise ValueError("must be on or off")
+    return value == "on"
+
+
+def _endpoint(knob: str, text: str) -> str:
+    if not _ENDPOINT.fullmatch(text.strip()):
+        raise ValueError("must be an http(s) address like http://127.0.0.1:5000, with no path")
+    return text.strip()
+
+
+def _not_a_directory(path: Path) -> str | None:
+    """Why ``path`` cannot be (or become) a directory, if it cannot."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if part.is_dir():
+                return None
+            return "is a file, not a directory" if part == path else f"is inside {part}, which is a file"
+    return None

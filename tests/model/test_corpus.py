@@ -29,6 +29,7 @@ class Case:
     first_line: str
     setup: Callable[[Path], None] | None = field(default=None)  # for what a file cannot express
     also: tuple[str, ...] = ()  # further lines that must be there
+    env: dict[str, str] = field(default_factory=dict)  # knobs set for the run
 
 
 def dev(**overrides) -> dict[str, dict]:
@@ -51,6 +52,29 @@ def symlink_outside(directory: Path) -> None:
 
 def directory_named_yaml(directory: Path) -> None:
     (directory / "globex-dev.yaml").mkdir()
+
+
+def symlink_loop(directory: Path) -> None:
+    (directory / "loop-dev.yaml").symlink_to("loop-dev.yaml")
+
+
+def platform_directory(directory: Path) -> None:
+    (directory / "platform.yaml").unlink()
+    (directory / "platform.yaml").mkdir()
+
+
+def outdir_is_a_file(directory: Path) -> None:
+    (directory.parent / "out-file").write_text("")
+
+
+def with_lines(text: str) -> dict[str, str]:
+    """acme-dev.yaml with ``text`` added, as written (YAML that a dict cannot hold)."""
+    return {"acme-dev.yaml": yaml.safe_dump(customer("acme", "dev"), sort_keys=False) + text}
+
+
+def yaml_value(text: str) -> dict[str, str]:
+    """acme-dev.yaml with ``tags: {owner: <text>}`` (the value on line 10)."""
+    return with_lines(f"tags:\n  owner: {text}\n")
 
 
 A = "customers/acme-dev.yaml"
@@ -103,6 +127,40 @@ CASES = [
         "duplicate-key",
         {"acme-dev.yaml": "customer: acme\ncustomer: globex\n"},
         f"{A}: line 2: invalid YAML: duplicate key 'customer'",
+    ),
+    Case(
+        "impossible-date",
+        yaml_value("2024-02-30"),
+        f"{A}: line 10: invalid YAML: not a valid timestamp: '2024-02-30' (day is out of range for month)",
+    ),
+    Case("tag-int", yaml_value("!!int abc"), f"{A}: line 10: invalid YAML: not a valid int: 'abc'"),
+    Case("tag-bool", yaml_value("!!bool maybe"), f"{A}: line 10: invalid YAML: not a valid bool: 'maybe'"),
+    Case("tag-float", yaml_value("!!float x"), f"{A}: line 10: invalid YAML: not a valid float: 'x'"),
+    Case("tag-timestamp", yaml_value("!!timestamp x"), f"{A}: line 10: invalid YAML: not a valid timestamp: 'x'"),
+    Case(
+        "huge-integer",
+        yaml_value("9" * 5000),
+        f"{A}: line 10: invalid YAML: not a valid int: '{'9' * 37}...' (too many digits)",
+    ),
+    Case(
+        "huge-hex-integer",
+        yaml_value("0x" + "f" * 5000),
+        f"{A}: line 10: invalid YAML: not a valid int: '0x{'f' * 35}...' (too many digits)",
+    ),
+    Case(
+        "list-as-key",
+        {"acme-dev.yaml": "customer: acme\n? [a, b]\n: c\n"},
+        f"{A}: line 2: invalid YAML: a key must be a plain value, not a list or a mapping",
+    ),
+    Case(
+        "mapping-as-key",
+        {"acme-dev.yaml": "customer: acme\n? {a: b}\n: c\n"},
+        f"{A}: line 2: invalid YAML: a key must be a plain value, not a list or a mapping",
+    ),
+    Case(
+        "number-as-key",
+        with_lines("7: seven\n"),
+        f"{A}: (file): key 7 is not a string: quote it",
     ),
     # --- types, keys, required fields ---------------------------------------------------------
     Case(
@@ -320,8 +378,75 @@ CASES = [
         "customers/globex-dev.yml: use the .yaml extension (.yml files are not read)",
     ),
     Case("symlink-outside", {}, "customers/evil-dev.yaml: symlink points outside customers", setup=symlink_outside),
-    Case("directory-named-yaml", {}, "customers/globex-dev.yaml: not a regular file", setup=directory_named_yaml),
+    Case(
+        "directory-named-yaml", {}, "customers/globex-dev.yaml: is a directory, not a file", setup=directory_named_yaml
+    ),
     Case("platform-missing", {"platform.yaml": None}, f"{P}: file not found"),
+    Case(
+        "upper-case-extension",
+        {"globex-dev.YAML": customer("globex", "dev")},
+        "customers/globex-dev.YAML: use the .yaml extension, in lowercase (the file is not read otherwise)",
+    ),
+    Case(
+        "upper-case-yml",
+        {"globex-dev.YML": customer("globex", "dev")},
+        "customers/globex-dev.YML: use the .yaml extension, in lowercase (the file is not read otherwise)",
+    ),
+    Case(
+        "trailing-space",
+        {"globex-dev.yaml ": customer("globex", "dev")},
+        "customers/globex-dev.yaml : the file name starts or ends with a space; name it 'globex-dev.yaml'",
+    ),
+    Case("symlink-loop", {}, "customers/loop-dev.yaml: symlink loop", setup=symlink_loop),
+    Case("platform-directory", {}, f"{P}: is a directory, not a file", setup=platform_directory),
+    # --- priorities.lock --------------------------------------------------------------------
+    Case(
+        "lock-impossible-date",
+        {"priorities.lock": "acme-dev: 2024-02-30\n"},
+        "customers/priorities.lock: line 1: invalid YAML: not a valid timestamp: '2024-02-30' (day is out of range"
+        " for month)",
+    ),
+    Case(
+        "lock-duplicate-key",
+        {"priorities.lock": "acme-dev: 100\nacme-dev: 101\n"},
+        "customers/priorities.lock: line 2: invalid YAML: duplicate key 'acme-dev'",
+    ),
+    Case(
+        "lock-not-a-stack",
+        {"priorities.lock": "acme-dev: 100\n'our team': 101\n"},
+        "customers/priorities.lock: 'our team': not an environment's stack name like acme-dev",
+    ),
+    Case(
+        "lock-huge-number",
+        {"priorities.lock": f"acme-dev: {'9' * 5000}\n"},
+        f"customers/priorities.lock: line 1: invalid YAML: not a valid int: '{'9' * 37}...' (too many digits)",
+    ),
+    Case(
+        "lock-list-key",
+        {"priorities.lock": "? [acme-dev]\n: 100\n"},
+        "customers/priorities.lock: line 1: invalid YAML: a key must be a plain value, not a list or a mapping",
+    ),
+    # --- knobs, checked before any work -------------------------------------------------------
+    Case(
+        "workers-superscript", {}, "VENDING_WORKERS: must be a whole number ≥ 1 (got '²')", env={"VENDING_WORKERS": "²"}
+    ),
+    Case("workers-zero", {}, "VENDING_WORKERS: must be a whole number ≥ 1 (got '0')", env={"VENDING_WORKERS": "0"}),
+    Case("stacks-empty", {}, "VENDING_STACKS: names no stack (got ' , ')", env={"VENDING_STACKS": " , "}),
+    Case(
+        "outdir-is-a-file",
+        {},
+        "CDKTF_OUTDIR: is a file, not a directory (got 'out-file')",
+        setup=outdir_is_a_file,
+        env={"CDKTF_OUTDIR": "out-file"},
+    ),
+    Case(
+        "endpoint-with-expression",
+        {},
+        "AWS_ENDPOINT_URL: must be an http(s) address like http://127.0.0.1:5000, with no path (got"
+        " 'http://127.0.0.1:5000/${file(\"/etc/hostname\")}')",
+        env={"AWS_ENDPOINT_URL": 'http://127.0.0.1:5000/${file("/etc/hostname")}'},
+    ),
+    Case("speedups", {}, "VENDING_SPEEDUPS: must be on or off (got 'fast')", env={"VENDING_SPEEDUPS": "fast"}),
     # --- across files -----------------------------------------------------------------------
     Case(
         "duplicate-environment",
@@ -368,7 +493,7 @@ def write_case(directory: Path, case: Case) -> None:
         case.setup(directory)
 
 
-PROBLEM = re.compile(r"(customers/[^:]+): (.+)")
+PROBLEM = re.compile(r"(customers/[^:]+|[A-Z_]+): (.+)")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -381,7 +506,7 @@ def test_bad_input(tmp_path, case):
     (previous / "stacks" / "acme-dev" / "cdk.tf.json").write_text("{}")
     before = tree_digest(previous)
 
-    result = run_main(customers, previous)
+    result = run_main(customers, previous, **case.env)
 
     lines = result.stderr.splitlines()
     assert result.returncode == 1, result.stderr
@@ -389,7 +514,8 @@ def test_bad_input(tmp_path, case):
     assert lines[-1] == f"synth stopped: {len(lines) - 1} problem(s); nothing was written"
     for line in lines[:-1]:
         match = PROBLEM.fullmatch(line)
-        assert match and (tmp_path / match[1]).name in {p.name for p in customers.iterdir()} | {"platform.yaml"}, line
+        named = {p.name for p in customers.iterdir()} | {"platform.yaml"}
+        assert match and (match[1] in case.env or (tmp_path / match[1]).name in named), line
     assert lines[0] == case.first_line
     assert set(case.also) <= set(lines)
     assert tree_digest(previous) == before

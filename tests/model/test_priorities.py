@@ -76,8 +76,53 @@ def test_malformed_lock_is_a_clear_error(config_dir):
     with pytest.raises(ConfigError) as caught:
         priorities.read_lock(config_dir.path)
     assert caught.value.problems == [
-        f"{config_dir.path}/priorities.lock: must map environment names to priorities 1–50000"
+        f"{config_dir.path}/priorities.lock: acme-dev: must be a priority 1–50000 (got 'high')"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("acme-dev: 100\nacme-dev: 101\n", "line 2: invalid YAML: duplicate key 'acme-dev'"),
+        ("Acme Dev: 100\n", "'Acme Dev': not an environment's stack name like acme-dev"),
+        ("acme: 100\n", "'acme': not an environment's stack name like acme-dev"),
+        ("acme-dev: 100\nglobex-dev: 100\n", "globex-dev: priority 100 is also held by acme-dev"),
+        ("acme-dev: true\n", "acme-dev: must be a priority 1–50000 (got True)"),
+        (
+            "acme-dev: 2024-02-30\n",
+            "line 1: invalid YAML: not a valid timestamp: '2024-02-30' (day is out of range for month)",
+        ),
+        ("acme-dev: !!int x\n", "line 1: invalid YAML: not a valid int: 'x'"),
+        ("acme-dev@100: 101\n", "acme-dev@100: a previous number must be the number itself (got 101)"),
+        ("[a, b]\n", "must be a mapping of keys to values (got list)"),
+    ],
+)
+def test_a_lock_that_is_not_a_lock_is_refused_line_by_line(config_dir, text, problem):
+    (config_dir.path / "priorities.lock").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        priorities.read_lock(config_dir.path)
+    assert caught.value.problems == [f"{config_dir.path}/priorities.lock: {problem}"]
+
+
+def test_a_moved_pin_keeps_the_old_number_until_pruned(config_dir):
+    config_dir.customer("acme", "dev")
+    assert allocate(config_dir) == {"acme-dev": 100}
+    config_dir.customer("acme", "dev", priority=150)  # the deployed rule still holds 100
+    config_dir.customer("globex", "dev")
+    assert allocate(config_dir) == {"acme-dev": 150, "globex-dev": 101}
+    assert priorities.read_lock(config_dir.path) == {"acme-dev": 150, "acme-dev@100": 100, "globex-dev": 101}
+    config = load_config(config_dir.path)
+    assert priorities.prune(config, priorities.read_lock(config_dir.path)) == {"acme-dev": 150, "globex-dev": 101}
+
+
+def test_a_pin_may_move_back_to_its_own_previous_number(config_dir):
+    config_dir.customer("acme", "dev")
+    allocate(config_dir)
+    config_dir.customer("acme", "dev", priority=150)
+    allocate(config_dir)
+    config_dir.customer("acme", "dev", priority=100)
+    assert allocate(config_dir) == {"acme-dev": 100}
+    assert priorities.read_lock(config_dir.path) == {"acme-dev": 100, "acme-dev@150": 150}
 
 
 def test_sample_lock_is_up_to_date():

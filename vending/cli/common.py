@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -44,6 +45,6 @@ def emit(text: str, out: str | None) -> None:
 
 def count(text: str) -> int:
     """An argument that is a whole number ≥ 1."""
-    if not text.isdigit() or int(text) < 1:
+    if not re.fullmatch(r"[0-9]+", text) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1 (got {text!r})")
     return int(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import sys
 from datetime import UTC, datetime
@@ -44,7 +45,7 @@ def _bake(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _build_number(text: str) -> int:
-    if not text.isdigit():
+    if not re.fullmatch(r"[0-9]+", text):
         raise argparse.ArgumentTypeError(f"must be a non-negative whole number (got {text!r})")
     return int(text)
 

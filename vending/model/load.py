@@ -7,6 +7,7 @@ instances.max (got 5 > 3)``). Nothing below this module reads YAML or the enviro
 from __future__ import annotations
 
 import difflib
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,61 @@ def _parse(model: type[Model], data: dict[str, Any], shown: str) -> tuple[Any, l
     try:
         return model.model_validate(data), []
     except ValidationError as error:
-        return None, [f"{shown}: {_loc(e['loc'])}: {_describe(e, model)}" for e in error.errors()]
+        return None, [_line(shown, e, model) for e in error.errors()]
+
+
+def _line(shown: str, error: dict[str, Any], model: type[BaseModel]) -> str:
+    loc = tuple(error["loc"])
+    # A key that is not a string: the key is the location's last part (models), or the one
+    # before "[key]" (mappings such as tags).
+    if error["type"] == "invalid_key" or loc[-1:] == ("[key]",):
+        within, key = (loc[:-1], loc[-1]) if error["type"] == "invalid_key" else (loc[:-2], loc[-2])
+        shown_key = key.isoformat() if hasattr(key, "isoformat") else repr(key)
+        return f"{shown}: {_loc(within)}: key {shown_key} is not a string: quote it"
+    return f"{shown}: {_loc(loc)}: {_describe(error, model)}"
+
+
+def _yaml_like(name: str) -> bool:
+    """A name that looks like a YAML file: read as a customer file, or refused with a reason."""
+    return Path(name.strip()).suffix.lower() in (".yaml", ".yml")
+
+
+def _refused_name(name: str) -> str | None:
+    """Why a YAML-like file name is not read: silently skipping it would drop an environment."""
+    if name != name.strip():
+        return f"the file name starts or ends with a space; name it {name.strip()!r}"
+    if Path(name).suffix == ".yml":
+        return "use the .yaml extension (.yml files are not read)"
+    if Path(name).suffix != ".yaml":
+        return "use the .yaml extension, in lowercase (the file is not read otherwise)"
+    return None
+
+
+def _outside(path: Path, root: Path, directory: Path) -> str | None:
+    """A customer file may be a symlink, but only to a file inside the configuration directory."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 raises this for a loop, later versions OSError
+        return "symlink loop"
+    except OSError as error:
+        return "symlink loop" if error.errno == errno.ELOOP else "symlink to nothing"
+    return None if target.is_relative_to(root) else f"symlink points outside {directory}"
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (platform.yaml may be a symlink to anywhere)."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return "is a directory, not a file"
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "symlink loop, or a symlink to nothing"
+    return "file not found" if not path.exists() else "not a regular file"
 
 
 def _shown(directory: Path, name: str) -> str:
@@ -95,8 +150,8 @@ def load_config(directory: Path | str) -> Config:
 
     platform_path = directory / PLATFORM_FILE
     platform: Platform | None = None
-    if not platform_path.is_file():
-        problems.append(f"{_shown(directory, PLATFORM_FILE)}: file not found")
+    if problem := _unreadable(platform_path):
+        problems.append(f"{_shown(directory, PLATFORM_FILE)}: {problem}")
     else:
         data, read_problems = read_yaml(platform_path, _shown(directory, PLATFORM_FILE))
         problems += read_problems
@@ -112,18 +167,10 @@ def load_config(directory: Path | str) -> Config:
     customers: dict[str, Customer] = {}
     for path in sorted(directory.iterdir()):
         shown = _shown(directory, path.name)
-        if path.name == PLATFORM_FILE or path.name.startswith("."):
+        if path.name == PLATFORM_FILE or path.name.startswith(".") or not _yaml_like(path.name):
             continue
-        if path.suffix == ".yml":
-            problems.append(f"{shown}: use the .yaml extension (.yml files are not read)")
-            continue
-        if path.suffix != ".yaml":
-            continue
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            problems.append(f"{shown}: symlink points outside {directory}")
-            continue
-        if not path.is_file():
-            problems.append(f"{shown}: not a regular file")
+        if problem := _refused_name(path.name) or _outside(path, root, directory) or _unreadable(path):
+            problems.append(f"{shown}: {problem}")
             continue
         data, read_problems = read_yaml(path, shown)
         problems += read_problems

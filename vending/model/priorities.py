@@ -3,22 +3,23 @@
 Every environment on the shared 443 listener needs a unique rule priority that never changes
 when other customers come and go. ``priorities.lock`` (next to the customer files) records
 each environment's number; synth adds entries for new environments and never rewrites an
-existing one. A ``priority:`` pin in a customer file wins and is recorded too. Entries of
-removed environments are kept, so their numbers are not handed out again while the old rule
-may still exist; ``vending priorities --prune`` drops them once the stack is gone.
+existing one. A ``priority:`` pin in a customer file wins and is recorded too. Numbers that an
+old rule may still hold stay reserved, so they are not handed out again: the entries of
+removed environments, and an environment's previous number when a pin moves it
+(``acme-dev@100: 100``). ``vending priorities --prune`` drops them once those rules are gone.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from vending.errors import ConfigError
 from vending.files import write_atomically
 from vending.model.config import Config
 from vending.model.limits import RULE_PRIORITY_MAX
+from vending.model.yaml_reader import read_yaml
 
 LOCK_FILE = "priorities.lock"
 FIRST_PRIORITY = 100  # 1–99 stay free for platform-wide rules
@@ -28,6 +29,8 @@ HEADER = """\
 # rule alone. Pin a number with `priority:` in the customer file. Entries of removed
 # environments stay until `python -m vending priorities --prune` (after `cdktf destroy`).
 """
+# An entry's key: an environment (acme-dev), or the number it held before a pin (acme-dev@100).
+_KEY = re.compile(r"(?P<stack>[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[a-z][a-z0-9]*)(?:@(?P<previous>[0-9]+))?")
 
 
 @dataclass(frozen=True)
@@ -41,21 +44,31 @@ class Allocation:
 
 
 def read_lock(directory: Path) -> dict[str, int]:
+    """The lock's entries, checked: keys are stack names (or ``<stack>@<number>``), numbers
+    1–50000, each number once. A missing lock is empty."""
     path = directory / LOCK_FILE
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError([f"{path}: cannot read the priority lock: {' '.join(str(error).split())}"]) from None
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= RULE_PRIORITY_MAX
-        for k, v in data.items()
-    ):
-        raise ConfigError([f"{path}: must map environment names to priorities 1–{RULE_PRIORITY_MAX}"])
-    numbers = list(data.values())
-    if len(set(numbers)) != len(numbers):
-        raise ConfigError([f"{path}: a priority appears twice"])
+    data, problems = read_yaml(path, str(path))
+    if data is None and problems == [f"{path}: must be a mapping of keys to values (got NoneType)"]:
+        return {}  # only comments
+    if problems:
+        raise ConfigError(problems)
+    for key, number in data.items():
+        found = _KEY.fullmatch(key) if isinstance(key, str) else None
+        if found is None:
+            problems.append(f"{path}: {key!r}: not an environment's stack name like acme-dev")
+        elif type(number) is not int or not 1 <= number <= RULE_PRIORITY_MAX:
+            problems.append(f"{path}: {key}: must be a priority 1–{RULE_PRIORITY_MAX} (got {number!r})")
+        elif found["previous"] is not None and int(found["previous"]) != number:
+            problems.append(f"{path}: {key}: a previous number must be the number itself (got {number})")
+    holders: dict[int, str] = {}
+    for key, number in data.items():
+        if type(number) is int and number in holders:
+            problems.append(f"{path}: {key}: priority {number} is also held by {holders[number]}")
+        holders.setdefault(number, key)
+    if problems:
+        raise ConfigError(problems)
     return dict(data)
 
 
@@ -73,14 +86,17 @@ def allocate(config: Config, lock: dict[str, int], lock_path: str = LOCK_FILE) -
     owner_of = {number: name for name, number in lock.items()}
     for name, number in sorted(pins.items()):
         holder = owner_of.get(number)
-        if holder is not None and holder != name:
+        if holder is not None and holder.split("@")[0] != name:  # its own previous number is free to it
             problems.append(
                 f"{config.source_files[name]}: priority: {number} is already held by {holder} in {lock_path}"
             )
     if problems:
         raise ConfigError(problems)
 
-    new_lock = {name: number for name, number in lock.items() if name not in pins}
+    new_lock = {name: number for name, number in lock.items() if name not in pins and number not in pins.values()}
+    for name, number in pins.items():
+        if lock.get(name, number) != number:  # the old rule may still be deployed: keep its number
+            new_lock[f"{name}@{lock[name]}"] = lock[name]
     new_lock.update(pins)
     taken = set(new_lock.values())
     added = []
@@ -100,7 +116,8 @@ def allocate(config: Config, lock: dict[str, int], lock_path: str = LOCK_FILE) -
 
 
 def prune(config: Config, lock: dict[str, int]) -> dict[str, int]:
-    """The lock without entries of environments that no longer use the shared listener."""
+    """The lock without the numbers held for old rules: entries of environments that no longer
+    use the shared listener, and previous numbers. Run it once those rules are gone."""
     live = {c.stack_name for c in config.customers if not c.dedicated_alb}
     return {name: number for name, number in lock.items() if name in live}
 
@@ -120,5 +137,6 @@ def table(allocation: Allocation) -> list[str]:
     for name, number in sorted(allocation.priorities.items(), key=lambda item: item[1]):
         lines.append(f"{number:>6}  {name}  ({'new' if name in allocation.added else 'locked'})")
     for name in sorted(set(allocation.lock) - set(allocation.priorities)):
-        lines.append(f"{allocation.lock[name]:>6}  {name}  (retired: no longer on the shared listener; see --prune)")
+        why = "previous number, until the environment is applied" if "@" in name else "no longer on the shared listener"
+        lines.append(f"{allocation.lock[name]:>6}  {name}  (retired: {why}; see --prune)")
     return lines

@@ -40,7 +40,7 @@ def _hostname(value: str) -> str:
     label = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
     if len(value) > 253 or len(labels) < 2 or not all(label.fullmatch(part) for part in labels):
         raise ValueError(f"must be a lowercase DNS name like shop.example.com (got {value!r})")
-    if labels[-1].isdigit():
+    if labels[-1].isascii() and labels[-1].isdigit():
         raise ValueError(f"must be a DNS name, not an IP address (got {value!r})")
     return value
 

@@ -3,6 +3,7 @@ problem that names the file (and the line)."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +12,53 @@ import yaml
 MAX_FILE_BYTES = 256 * 1024  # a customer file is a few hundred bytes; refuse anything huge
 
 
-class _UniqueKeys:
-    """Refuses duplicate keys (PyYAML keeps the last one)."""
+# What PyYAML's constructors raise for a value they cannot convert: an impossible date,
+# ``!!int abc``, ``!!bool maybe``, ``!!timestamp x``, an integer of more than 4,300 digits.
+_CONVERSION_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
+_MAX_INT_BITS = 4096  # far beyond any number a configuration holds
+
+
+class _Checked:
+    """Refuses duplicate keys (PyYAML keeps the last one) and keys that are lists or mappings,
+    and turns a value PyYAML cannot convert into an error at its line."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            value = super().construct_object(node, deep=deep)
+        except _CONVERSION_ERRORS as error:
+            # datetime's reason is worth showing (day is out of range for month); the others
+            # speak of PyYAML's insides.
+            why = f" ({error})" if node.tag.endswith(":timestamp") and isinstance(error, ValueError) else ""
+            if "digits" in str(error):
+                why = " (too many digits)"
+            raise self._not_a(node, why) from None
+        # A hex or octal literal is not held to Python's 4,300-digit limit, but printing it is.
+        if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+            raise self._not_a(node, " (too many digits)")
+        return value
+
+    @staticmethod
+    def _not_a(node, why: str) -> yaml.constructor.ConstructorError:
+        value = str(node.value)
+        shown = repr(value if len(value) <= 40 else value[:37] + "...")
+        kind = node.tag.rsplit(":", 1)[-1]
+        return yaml.constructor.ConstructorError(None, None, f"not a valid {kind}: {shown}{why}", node.start_mark)
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable) or isinstance(key, tuple):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value, not a list or a mapping", key_node.start_mark
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
-class _StrictLoader(_UniqueKeys, yaml.SafeLoader):
+class _StrictLoader(_Checked, yaml.SafeLoader):
     """SafeLoader without aliases (no 'billion laughs') and with duplicate keys refused."""
 
     def compose_node(self, parent, index):  # type: ignore[override]
@@ -42,8 +76,8 @@ _FAST_DEPTH = 32
 
 if yaml.__with_libyaml__:
 
-    class _FastLoader(_UniqueKeys, yaml.CSafeLoader):
-        """CSafeLoader with duplicate keys refused; aliases are refused before it runs."""
+    class _FastLoader(_Checked, yaml.CSafeLoader):
+        """CSafeLoader with the same checks; aliases are refused before it runs."""
 
     def _load_fast(text: str) -> Any:
         depth = 0
