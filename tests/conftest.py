@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,32 @@ def tree_digest(directory: Path) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+# The expressions synth itself writes: references to resources and data sources, and element().
+OWN_EXPRESSION = re.compile(r"\$\{(?:aws_[a-z0-9_]+\.|data\.|element\()")
+
+
+def live_expressions(value) -> list[str]:
+    """Every string of Terraform JSON that Terraform would evaluate as an expression it was not
+    written by synth: a ``${`` or ``%{`` not escaped as ``$${`` / ``%%{``. cdktf's ``//`` metadata
+    is a comment, which Terraform does not read."""
+    if isinstance(value, dict):
+        return [
+            found
+            for key, item in value.items()
+            if key != "//"
+            for found in live_expressions(key) + live_expressions(item)
+        ]
+    if isinstance(value, list):
+        return [found for item in value for found in live_expressions(item)]
+    if isinstance(value, str):
+        text = value.replace("$${", "").replace("%%{", "")
+        if "%{" in text or any(
+            not OWN_EXPRESSION.match(text, i) for i in (m.start() for m in re.finditer(r"\$\{", text))
+        ):
+            return [value]
+    return []
 
 
 def run_python(code: str, *argv: str) -> str:

@@ -13,7 +13,8 @@ import yaml
 
 from tests.conftest import E2E_STACKS, state_versions, synthesize
 from vending.local import demo, gaps
-from vending.review import drift
+from vending.ops import terraform
+from vending.review import drift, plans
 from vending.review import report as review
 
 pytestmark = pytest.mark.e2e
@@ -114,3 +115,27 @@ def test_drift_reports_a_change_behind_terraforms_back_then_nothing_once_put_bac
     [again] = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())
     assert not again.error and GROUP not in {c.address for c in again.drift}
     assert gaps.unexplained(list(again.drift)) == []
+
+
+def test_config_text_that_looks_like_an_expression_reaches_the_plan_literally(e2e_deployment, tmp_path):
+    # Unescaped, Terraform would put its working directory into the first address and refuse
+    # the second (an unknown template directive).
+    deployed = e2e_deployment
+    customers = tmp_path / "customers"
+    shutil.copytree(deployed.customers_dir, customers)
+    prod = yaml.safe_load((customers / "acme-prod.yaml").read_text())
+    emails = ["ops+${path.cwd}@example.com", "release%{x}@example.com"]
+    prod["pipeline"]["approval_emails"] = emails
+    (customers / "acme-prod.yaml").write_text(yaml.safe_dump(prod))
+    outdir = tmp_path / "cdktf.out"
+    stack = "acme-prod-pipeline"
+    synthesize(customers, outdir, images_dir=deployed.images_dir, endpoint_url=deployed.emulator.url, stacks=(stack,))
+    directory = outdir / "stacks" / stack
+    terraform.init(directory, deployed.env())
+    planned = plans.run_plan(directory, deployed.env(), text=False).json
+    endpoints = [
+        change["change"]["after"]["endpoint"]
+        for change in planned["resource_changes"]
+        if change["type"] == "aws_sns_topic_subscription" and change["change"]["after"]
+    ]
+    assert sorted(endpoints) == emails

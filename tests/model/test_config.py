@@ -74,7 +74,10 @@ CUSTOMER_CASES = [
         {"health_check": {"path": "health"}},
         "health_check.path: must be an absolute URL path like /health (got 'health')",
     ),
-    ({"health_check": {"matcher": "ok"}}, "health_check.matcher: must be HTTP codes like 200 or 200-399 (got 'ok')"),
+    (
+        {"health_check": {"matcher": "ok"}},
+        "health_check.matcher: must be HTTP codes like 200 or 200-399, separated by commas (got 'ok')",
+    ),
     (
         {"database": {"engine": "oracle", "version": "19"}},
         "database.engine: input should be 'mysql', 'postgres' or 'mariadb' (got 'oracle')",
@@ -149,11 +152,13 @@ def test_domain_rule(config_dir, domain, expected):
     assert problems(config_dir) == [f"customers/acme-prod.yaml: {expected}"]
 
 
-def test_custom_domain_is_for_production_only(config_dir):
+def test_a_custom_domain_outside_production_is_served_beside_the_platform_host_name(config_dir):
     config_dir.customer("acme", "dev", domain={"name": "dev.acme.com", "certificate_arn": CERT})
-    assert problems(config_dir) == [
-        "customers/acme-dev.yaml: domain: only production environments use a custom domain (remove it or use prod)"
-    ]
+    (dev,) = load_config(config_dir.path).customers
+    platform = load_config(config_dir.path).platform
+    assert not dev.dedicated_alb
+    assert dev.hosts(platform) == ["acme-dev.apps.example.com", "dev.acme.com"]
+    assert dev.hostname(platform) == "dev.acme.com"
 
 
 def test_production_requires_approvers(config_dir):

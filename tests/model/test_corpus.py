@@ -63,6 +63,11 @@ def platform_directory(directory: Path) -> None:
     (directory / "platform.yaml").mkdir()
 
 
+def bad_bake_record(directory: Path) -> None:
+    (directory.parent / "images").mkdir()
+    (directory.parent / "images" / "acme-dev.json").write_text('{"ami_id": "ami-${file(\\"/etc/hostname\\")}"}')
+
+
 def outdir_is_a_file(directory: Path) -> None:
     (directory.parent / "out-file").write_text("")
 
@@ -77,6 +82,7 @@ def yaml_value(text: str) -> dict[str, str]:
     return with_lines(f"tags:\n  owner: {text}\n")
 
 
+TAGS_TAKE = "tags take letters, digits, spaces and _ . : / = + - @"
 A = "customers/acme-dev.yaml"
 P = "customers/platform.yaml"
 CASES = [
@@ -329,6 +335,184 @@ CASES = [
         dev(tags={"aws:owner": "x"}),
         f"{A}: tags: tag key 'aws:owner' must be 1–128 characters and not start with 'aws:'",
     ),
+    # --- names and values AWS refuses ----------------------------------------------------------
+    Case(
+        "platform-name-sg",
+        platform(name="sg"),
+        f"{P}: name: security group 'sg-shared-alb' must not start with 'sg-' (AWS reserves it)",
+    ),
+    Case(
+        "platform-name-internal",
+        platform(name="internal"),
+        f"{P}: name: load balancer 'internal-shared' must not start with 'internal-' (AWS reserves it)",
+    ),
+    Case(
+        "platform-name-s3-prefix",
+        platform(name="sthree"),
+        f"{P}: name: every artifact bucket, 'sthree-<customer>-<env>-artifacts-111111111111' must not use a prefix or"
+        " suffix that S3 reserves",
+    ),
+    Case(
+        "platform-name-s3-demo-prefix",
+        platform(name="amzn-s3-demo"),
+        f"{P}: name: every artifact bucket, 'amzn-s3-demo-<customer>-<env>-artifacts-111111111111' must not use a"
+        " prefix or suffix that S3 reserves",
+    ),
+    Case(
+        "matcher-below-200",
+        dev(health_check={"matcher": "100-200"}),
+        f"{A}: health_check.matcher: must be codes from 200 to 499, each range rising ('100-200' is not) (got"
+        " '100-200')",
+    ),
+    Case(
+        "matcher-reversed",
+        dev(health_check={"matcher": "399-200"}),
+        f"{A}: health_check.matcher: must be codes from 200 to 499, each range rising ('399-200' is not) (got"
+        " '399-200')",
+    ),
+    Case(
+        "matcher-500",
+        dev(health_check={"matcher": "200,500"}),
+        f"{A}: health_check.matcher: must be codes from 200 to 499, each range rising ('500' is not) (got '200,500')",
+    ),
+    Case(
+        "too-many-tags",
+        dev(tags={f"t{i}": "x" for i in range(44)}),
+        f"{A}: tags: at most 43 tags (got 44): AWS allows 50 per resource and Vending adds up to 7",
+    ),
+    Case(
+        "too-many-tags-merged",
+        {**platform(tags={f"p{i}": "x" for i in range(30)}), **dev(tags={f"t{i}": "x" for i in range(20)})},
+        f"{A}: tags: with the platform's tags, 50; at most 43 fit: AWS allows 50 per resource and Vending adds up to 7",
+    ),
+    Case("tag-comma", dev(tags={"team": "a,b"}), f"{A}: tags: tag value 'a,b': ',' is not allowed; " + TAGS_TAKE),
+    Case("tag-bang", dev(tags={"team!": "a"}), f"{A}: tags: tag key 'team!': '!' is not allowed; " + TAGS_TAKE),
+    Case("tag-emoji", dev(tags={"team": "🚀"}), f"{A}: tags: tag value '🚀': '🚀' is not allowed; " + TAGS_TAKE),
+    Case(
+        "tag-newline", dev(tags={"team": "a\nb"}), f"{A}: tags: tag value 'a\\nb': '\\n' is not allowed; " + TAGS_TAKE
+    ),
+    Case(
+        "tag-interpolation",
+        dev(tags={"owner": '${file("/etc/hostname")}'}),
+        f"{A}: tags: tag value " + """'${file("/etc/hostname")}': '$' is not allowed; """ + TAGS_TAKE,
+    ),
+    Case(
+        "tag-platform-interpolation",
+        platform(tags={"owner": "%{ if true }x%{ endif }"}),
+        f"{P}: tags: tag value " + "'%{ if true }x%{ endif }': '%' is not allowed; " + TAGS_TAKE,
+    ),
+    Case(
+        "tag-keys-differ-in-case",
+        dev(tags={"Team": "a", "team": "b"}),
+        f"{A}: tags.team: differs from the tag 'Team' only in case",
+    ),
+    Case(
+        "tag-key-like-a-platform-tag",
+        {**platform(tags={"owner": "ops"}), **dev(tags={"Owner": "web"})},
+        f"{A}: tags.Owner: differs from the platform tag 'owner' only in case",
+    ),
+    Case(
+        "tag-vending-sets",
+        dev(tags={"environment": "x"}),
+        f"{A}: tags.environment: Vending sets this tag itself; choose another key",
+    ),
+    Case(
+        "tag-vending-prefix",
+        platform(tags={"vending:owner": "x"}),
+        f"{P}: tags.vending:owner: Vending sets this tag itself; choose another key",
+    ),
+    Case(
+        "tfc-organization",
+        platform(
+            state={"backend": "cloud", "bucket": DELETE, "lock": DELETE, "region": DELETE, "organization": "acme corp"}
+        ),
+        f"{P}: state.organization: must be a Terraform Cloud name: letters, digits, hyphens and underscores (got"
+        " 'acme corp')",
+    ),
+    Case(
+        "tfc-workspace-prefix",
+        platform(
+            state={
+                "backend": "cloud",
+                "bucket": DELETE,
+                "lock": DELETE,
+                "region": DELETE,
+                "organization": "acme",
+                "workspace_prefix": "vend.",
+            }
+        ),
+        f"{P}: state.workspace_prefix: must be letters, digits, hyphens and underscores (got 'vend.')",
+    ),
+    Case(
+        "tfc-workspace-too-long",
+        {
+            **platform(
+                state={
+                    "backend": "cloud",
+                    "bucket": DELETE,
+                    "lock": DELETE,
+                    "region": DELETE,
+                    "organization": "acme",
+                    "workspace_prefix": "w" * 60,
+                }
+            ),
+            "acme-dev.yaml": None,
+            f"{'c' * 32}-dev.yaml": customer("c" * 32, "dev"),
+        },
+        f"customers/{'c' * 32}-dev.yaml: customer: Terraform Cloud workspace '{'w' * 60}{'c' * 32}-dev-pipeline'"
+        " must be 1–90 characters (got 105)",
+    ),
+    Case(
+        "dynamodb-table",
+        platform(state={"lock": "dynamodb", "lock_table": "vend locks"}),
+        f"{P}: state.lock_table: must be a DynamoDB table name: 3–255 letters, digits and _ . - (got 'vend locks')",
+    ),
+    Case(
+        "branch-double-dot",
+        dev(pipeline={"branch": "feature..x"}),
+        f"{A}: pipeline.branch: must not have an empty part (//, a / at either end), '..' or a '.' at the end (got"
+        " 'feature..x')",
+    ),
+    Case(
+        "branch-lock",
+        dev(pipeline={"branch": "main.lock"}),
+        f"{A}: pipeline.branch: must not have a part that starts with '.' or ends with '.lock' (got 'main.lock')",
+    ),
+    Case(
+        "branch-leading-slash",
+        dev(pipeline={"branch": "/main"}),
+        f"{A}: pipeline.branch: must not have an empty part (//, a / at either end), '..' or a '.' at the end (got"
+        " '/main')",
+    ),
+    Case(
+        "repository-dots",
+        dev(pipeline={"repository": "acme/.."}),
+        f"{A}: pipeline.repository: must be a repository as owner/name (got 'acme/..')",
+    ),
+    Case(
+        "repository-three-parts",
+        dev(pipeline={"repository": "acme/shop/web"}),
+        f"{A}: pipeline.repository: must be a repository as owner/name (got 'acme/shop/web')",
+    ),
+    Case(
+        "bake-record-ami-id",
+        {},
+        "images/acme-dev.json: ami_id: must be an AMI id like ami-0123456789abcdef0"
+        " (got 'ami-${file(\"/etc/hostname\")}')",
+        setup=bad_bake_record,
+    ),
+    # --- what the synth policies would refuse, said at config time ---------------------------
+    Case(
+        "production-without-deletion-protection",
+        prod(database={"engine": "mysql", "version": "8.0", "deletion_protection": False}),
+        "customers/acme-prod.yaml: database.deletion_protection: must be true in production (to destroy the"
+        " database, name the stack in VENDING_ALLOW_DESTROY)",
+    ),
+    Case(
+        "production-without-backups",
+        prod(database={"engine": "mysql", "version": "8.0", "backup_retention_days": 0}),
+        "customers/acme-prod.yaml: database.backup_retention_days: must be at least 1 in production (got 0)",
+    ),
     # --- names and files --------------------------------------------------------------------
     Case(
         "customer-upper-case",
@@ -493,7 +677,7 @@ def write_case(directory: Path, case: Case) -> None:
         case.setup(directory)
 
 
-PROBLEM = re.compile(r"(customers/[^:]+|[A-Z_]+): (.+)")
+PROBLEM = re.compile(r"((?:customers|images)/[^:]+|[A-Z_]+): (.+)")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -514,7 +698,7 @@ def test_bad_input(tmp_path, case):
     assert lines[-1] == f"synth stopped: {len(lines) - 1} problem(s); nothing was written"
     for line in lines[:-1]:
         match = PROBLEM.fullmatch(line)
-        named = {p.name for p in customers.iterdir()} | {"platform.yaml"}
+        named = {p.name for p in customers.iterdir()} | {"platform.yaml", "acme-dev.json"}
         assert match and (match[1] in case.env or (tmp_path / match[1]).name in named), line
     assert lines[0] == case.first_line
     assert set(case.also) <= set(lines)

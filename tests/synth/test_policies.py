@@ -232,11 +232,14 @@ def test_opting_in_to_destroy_lifts_only_the_deletion_guards(tmp_path):
     ]
 
 
-def test_a_violation_stops_synth_naming_stack_and_construct(samples_dir, tmp_path, sample_synth):
+def test_a_violation_stops_synth_naming_stack_and_construct(samples_dir, tmp_path, sample_synth, monkeypatch):
     from vending.errors import ConfigError
+    from vending.model import rules
     from vending.settings import Settings
     from vending.synth.app import synthesize
 
+    # The configuration refuses this first; without that rule, the synth policy must.
+    monkeypatch.setattr(rules, "_production_database_problems", lambda customer: [])
     config = ConfigDir(tmp_path / "customers")
     for source in samples_dir.iterdir():
         (config.path / source.name).write_text(source.read_text())

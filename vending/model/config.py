@@ -17,6 +17,7 @@ from vending.model.values import (
     Cidr,
     ConnectionArn,
     DbInstanceClass,
+    DynamoDbTable,
     EcrImage,
     Email,
     EnvironmentName,
@@ -29,6 +30,7 @@ from vending.model.values import (
     Repository,
     SubnetId,
     Tags,
+    TfcName,
     UrlPath,
     VpcId,
     matching,
@@ -67,9 +69,11 @@ class State(Model):
     bucket: str | None = Field(None, min_length=3, max_length=63, description="S3 state bucket")
     region: Region | None = Field(None, description="Region of the state bucket (default: platform region)")
     lock: Literal["lockfile", "dynamodb"] = Field("lockfile", description="S3-native lock file, or DynamoDB")
-    lock_table: str | None = Field(None, min_length=3, max_length=255, description="DynamoDB lock table")
-    organization: str | None = Field(None, min_length=1, description="Terraform Cloud organization")
-    workspace_prefix: str = Field("", max_length=60, description="Prefix of each stack's workspace name")
+    lock_table: DynamoDbTable | None = Field(None, description="DynamoDB lock table")
+    organization: TfcName | None = Field(None, description="Terraform Cloud organization")
+    workspace_prefix: Annotated[str, matching(r"[A-Za-z0-9_-]*", "letters, digits, hyphens and underscores")] = Field(
+        "", max_length=60, description="Prefix of each stack's workspace name"
+    )
     hostname: Hostname | None = Field(None, description="Terraform Enterprise host (default: app.terraform.io)")
 
 
@@ -180,8 +184,8 @@ class Customer(Model):
     environment: EnvironmentName = Field(description="Environment; 'prod' is production")
     domain: Domain | None = Field(
         None,
-        description="Custom domain",
-        json_schema_extra={"production": "served by a dedicated load balancer"},
+        description="Custom domain, served beside the platform host name on the shared load balancer",
+        json_schema_extra={"production": "served alone, by a dedicated load balancer"},
     )
     priority: int | None = Field(
         None, ge=1, le=RULE_PRIORITY_MAX, description="Pin of the shared-listener rule priority"
@@ -220,8 +224,19 @@ class Customer(Model):
         """Production with a custom domain gets its own load balancer."""
         return self.production and self.domain is not None
 
+    def platform_hostname(self, platform: Platform) -> str:
+        return f"{self.stack_name}.{platform.domain}"
+
     def hostname(self, platform: Platform) -> str:
-        return self.domain.name if self.dedicated_alb else f"{self.stack_name}.{platform.domain}"
+        """Where the application answers: its custom domain, if it has one."""
+        return self.domain.name if self.domain else self.platform_hostname(platform)
+
+    def hosts(self, platform: Platform) -> list[str]:
+        """The host names its listener rule matches: a dedicated load balancer serves the custom
+        domain alone; the shared one serves the platform host name, and the custom domain too."""
+        if self.dedicated_alb:
+            return [self.domain.name]
+        return [self.platform_hostname(platform)] + ([self.domain.name] if self.domain else [])
 
     def names(self, platform: Platform) -> EnvironmentNames:
         return EnvironmentNames(platform.name, self.customer, self.environment)

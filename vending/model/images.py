@@ -5,12 +5,14 @@ source AMI (unbaked, with a warning). Bake records are written by ``vending bake
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from vending.errors import ConfigError
 from vending.files import write_atomically
 from vending.model.config import Customer
+from vending.model.values import AMI_ID
 
 PINNED, BAKED, UNBAKED = "pinned", "baked", "unbaked"
 
@@ -40,10 +42,11 @@ def read_record(images_dir: Path, stack: str) -> dict | None:
         return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(record, dict) or not str(record["ami_id"]).startswith("ami-"):
-            raise ValueError("no ami_id")
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError) as error:
         raise ConfigError([f"{path}: unreadable bake record ({error}); bake again or delete it"]) from None
+    ami_id = record.get("ami_id") if isinstance(record, dict) else None
+    if not (isinstance(ami_id, str) and re.fullmatch(AMI_ID, ami_id)):
+        raise ConfigError([f"{path}: ami_id: must be an AMI id like ami-0123456789abcdef0 (got {ami_id!r})"])
     return record
 
 

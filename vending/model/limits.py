@@ -29,10 +29,14 @@ DB_NAME_MAX = 63  # PostgreSQL's limit; MySQL/MariaDB allow 64
 WEB_ACL_NAME_MAX = 128
 HOST_HEADER_MAX = 128  # per value of an ALB host-header condition
 RULE_PRIORITY_MAX = 50000  # of a listener rule
+RDS_STORAGE_MAX = 65536  # GiB, of gp3 storage, autoscaling included
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
-# Characters AWS allows in tag keys and values (letters and digits in any script).
+TAGS_PER_RESOURCE = 50
+# Characters IAM and S3 allow in tag keys and values (letters and digits in any script); the
+# default tags reach every resource, so every resource is held to them.
 TAG_CHARACTERS = r"\w .:+=@/-"  # a regular-expression character class
+TFC_WORKSPACE_MAX = 90
 
 
 def utf16_units(text: str) -> int:
@@ -120,6 +124,65 @@ def ami_name(value: str) -> str | None:
 def ami_description(value: str) -> str | None:
     units = utf16_units(value)
     return None if units <= AMI_DESCRIPTION_MAX else f"must be at most {AMI_DESCRIPTION_MAX} characters (got {units})"
+
+
+def alb_name(value: str) -> str | None:
+    """Load balancers and target groups."""
+    if problem := _length(value, 1, ALB_NAME_MAX):
+        return problem
+    if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?", value):
+        return "must be letters, digits and hyphens, starting and ending with a letter or digit"
+    if value.startswith("internal-"):
+        return "must not start with 'internal-' (AWS reserves it)"
+    return None
+
+
+def security_group_name(value: str) -> str | None:
+    if problem := _length(value, 1, SECURITY_GROUP_NAME_MAX):
+        return problem
+    if value.lower().startswith("sg-"):
+        return "must not start with 'sg-' (AWS reserves it)"
+    return None
+
+
+def tfc_workspace(value: str) -> str | None:
+    if problem := _length(value, 1, TFC_WORKSPACE_MAX):
+        return problem
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+        return "must be letters, digits, hyphens and underscores"
+    return None
+
+
+def storage_autoscaling_max(storage_gb: int) -> int | None:
+    """How far RDS may grow a database's storage: twice what it starts with, within RDS's limit;
+    None (no autoscaling) when not even a tenth more fits."""
+    if storage_gb * 2 <= RDS_STORAGE_MAX:
+        return storage_gb * 2
+    return RDS_STORAGE_MAX if storage_gb * 11 // 10 <= RDS_STORAGE_MAX else None
+
+
+def git_branch(value: str) -> str | None:
+    """A branch name git accepts (git check-ref-format), in the characters a pipeline trigger takes."""
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", value):
+        return "may hold only letters, digits and . _ / -"
+    parts = value.split("/")
+    if "" in parts or ".." in value or value.endswith("."):
+        return "must not have an empty part (//, a / at either end), '..' or a '.' at the end"
+    if any(part.startswith(".") or part.endswith(".lock") for part in parts):
+        return "must not have a part that starts with '.' or ends with '.lock'"
+    return None
+
+
+def http_codes(value: str) -> str | None:
+    """A target group's success codes: 200–499, as codes and ranges (200,202 or 200-399)."""
+    for item in value.split(","):
+        found = re.fullmatch(r"([0-9]{3})(?:-([0-9]{3}))?", item)
+        if found is None:
+            return "must be HTTP codes like 200 or 200-399, separated by commas"
+        low, high = int(found[1]), int(found[2] or found[1])
+        if not 200 <= low <= high <= 499 or (found[2] and low == high):
+            return f"must be codes from 200 to 499, each range rising ({item!r} is not)"
+    return None
 
 
 def host_header(value: str) -> str | None:

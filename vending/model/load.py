@@ -150,6 +150,7 @@ def load_config(directory: Path | str) -> Config:
 
     platform_path = directory / PLATFORM_FILE
     platform: Platform | None = None
+    platform_names_fit = True
     if problem := _unreadable(platform_path):
         problems.append(f"{_shown(directory, PLATFORM_FILE)}: {problem}")
     else:
@@ -159,9 +160,11 @@ def load_config(directory: Path | str) -> Config:
             platform, parse_problems = _parse(Platform, data, _shown(directory, PLATFORM_FILE))
             problems += parse_problems
             if platform is not None:
+                name_problems = rules.platform_name_problems(platform)
+                platform_names_fit = not name_problems
                 problems += [
                     f"{_shown(directory, PLATFORM_FILE)}: {f}: {m}"
-                    for f, m in rules.platform_problems(platform) + rules.platform_name_problems(platform)
+                    for f, m in rules.platform_problems(platform) + name_problems
                 ]
 
     customers: dict[str, Customer] = {}
@@ -183,11 +186,10 @@ def load_config(directory: Path | str) -> Config:
         if path.stem != customer.stack_name:
             problems.append(f"{shown}: customer/environment: file name must be {customer.stack_name}.yaml")
         if platform is not None:
-            problems += [
-                f"{shown}: {field}: {message}"
-                for field, message in rules.customer_problems(customer, platform)
-                + rules.customer_name_problems(customer, platform)
-            ]
+            found = rules.customer_problems(customer, platform)
+            if platform_names_fit:  # else the platform's name is to blame, said once above
+                found += rules.customer_name_problems(customer, platform)
+            problems += [f"{shown}: {field}: {message}" for field, message in found]
         customers[shown] = customer  # still compared with the others below
 
     problems += rules.cross_file_problems(customers)

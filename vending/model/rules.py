@@ -7,12 +7,18 @@ from typing import Any
 
 from vending.model import limits
 from vending.model.config import Customer, Platform
-from vending.model.naming import SHARED_ALB_STACK
+from vending.model.naming import SHARED_ALB_STACK, EnvironmentNames
 
 RESERVED_ENVIRONMENTS = {"pipeline"}  # "<customer>-pipeline" would read as a pipeline stack
 RESERVED_STACKS = {SHARED_ALB_STACK}
 # A build number of the default form (the UTC time), for checking AMI names.
 SAMPLE_BUILD = "20991231235959"
+# Tag keys Vending sets itself: a user's tag of the same key would be silently replaced.
+VENDING_TAG_KEYS = ("customer", "environment", "platform", "managed-by", "Name")
+VENDING_TAG_PREFIX = "vending:"  # the AMI's provenance tags
+# The most tags Vending adds to one resource: an AMI's Name and six vending:* tags.
+TAGS_ADDED = 7
+USER_TAGS_MAX = limits.TAGS_PER_RESOURCE - TAGS_ADDED
 
 
 def _outside_region(field: str, arn: str, region: str) -> list[tuple[str, str]]:
@@ -22,6 +28,7 @@ def _outside_region(field: str, arn: str, region: str) -> list[tuple[str, str]]:
 
 def platform_problems(platform: Platform) -> list[tuple[str, str]]:
     problems = _outside_region("certificate_arn", platform.certificate_arn, platform.region)
+    problems += _tag_problems(platform.tags)
     network = platform.network
     has_ids = network.vpc_id is not None or network.public_subnet_ids or network.private_subnet_ids
     if network.created and has_ids:
@@ -92,14 +99,67 @@ def customer_problems(customer: Customer, platform: Platform) -> list[tuple[str,
     ):
         if arn and arn.split(":")[4] != platform.account_id:
             problems.append((field, f"must be in the platform account {platform.account_id} (got {arn.split(':')[4]})"))
-    if customer.domain is not None and not customer.production:
-        problems.append(("domain", "only production environments use a custom domain (remove it or use prod)"))
+    problems += _production_database_problems(customer)
+    problems += _tag_problems(customer.tags)
+    problems += _merged_tag_problems(platform.tags, customer.tags)
     if customer.domain is not None:
         problems += _outside_region("domain.certificate_arn", customer.domain.certificate_arn, platform.region)
         if customer.domain.name.endswith("." + platform.domain):
             problems.append(("domain.name", f"must not be under the platform domain {platform.domain}"))
     if customer.dedicated_alb and customer.priority is not None:
         problems.append(("priority", "not used: this environment has a dedicated load balancer"))
+    return problems
+
+
+def _production_database_problems(customer: Customer) -> list[tuple[str, str]]:
+    """What the synth policies would refuse in production, said at config time and in the
+    customer file's own terms."""
+    database = customer.database
+    if not (customer.production and database):
+        return []
+    problems = []
+    if not database.deletion_protection:
+        problems.append(
+            (
+                "database.deletion_protection",
+                "must be true in production (to destroy the database, name the stack in VENDING_ALLOW_DESTROY)",
+            )
+        )
+    if database.backup_retention_days < 1:
+        problems.append(("database.backup_retention_days", "must be at least 1 in production (got 0)"))
+    return problems
+
+
+def _tag_problems(tags: dict[str, str]) -> list[tuple[str, str]]:
+    """Keys Vending sets itself, and keys that differ only in case (IAM reads keys without case)."""
+    problems = []
+    seen: dict[str, str] = {}
+    for key in tags:
+        if key in VENDING_TAG_KEYS or key.startswith(VENDING_TAG_PREFIX):
+            problems.append((f"tags.{key}", "Vending sets this tag itself; choose another key"))
+        if key.lower() in seen:
+            problems.append((f"tags.{key}", f"differs from the tag {seen[key.lower()]!r} only in case"))
+        seen.setdefault(key.lower(), key)
+    if len(tags) > USER_TAGS_MAX:
+        problems.append(("tags", f"at most {USER_TAGS_MAX} tags (got {len(tags)}): {_TAGS_WHY}"))
+    return problems
+
+
+_TAGS_WHY = f"AWS allows {limits.TAGS_PER_RESOURCE} per resource and Vending adds up to {TAGS_ADDED}"
+
+
+def _merged_tag_problems(platform_tags: dict[str, str], tags: dict[str, str]) -> list[tuple[str, str]]:
+    """The platform's tags and the environment's, as every resource of the environment gets them."""
+    problems = []
+    platform_keys = {key.lower(): key for key in platform_tags}
+    for key in tags:
+        if key.lower() in platform_keys and platform_keys[key.lower()] != key:
+            problems.append(
+                (f"tags.{key}", f"differs from the platform tag {platform_keys[key.lower()]!r} only in case")
+            )
+    merged = {key.lower() for key in (*platform_tags, *tags)}
+    if len(tags) <= USER_TAGS_MAX < len(merged):
+        problems.append(("tags", f"with the platform's tags, {len(merged)}; at most {USER_TAGS_MAX} fit: {_TAGS_WHY}"))
     return problems
 
 
@@ -129,38 +189,60 @@ def cross_file_problems(config_files: dict[str, Customer]) -> list[str]:
 
 
 def _problems(checks) -> list[tuple[str, str]]:
-    found = []
+    """One line per field and rule broken: the first name that breaks it says why."""
+    found, broken = [], set()
     for field, what, value, rule in checks:
-        if (problem := rule(value)) is not None:
-            found.append((field, f"{what} {value!r} {problem}"))
+        if (field, rule) not in broken and (problem := rule(value)) is not None:
+            shown = (
+                repr(value).replace(f"-{_PROBE}-", "-<customer>-<env>-").replace(f"-{_PROBE}'", "-<customer>-<env>'")
+            )
+            found.append((field, f"{what} {shown} {problem}"))
+            broken.add((field, rule))
     return found
 
 
+_PROBE = "a-b"  # an environment's names, for the part every environment shares
+
+
 def platform_name_problems(platform: Platform) -> list[tuple[str, str]]:
-    checks = [("name", "log bucket", platform.names.log_bucket(platform.account_id), limits.s3_bucket)]
+    """The platform's own names, and the prefix every environment's names share: a platform name
+    that makes every environment's names invalid is reported once, against ``name``."""
+    names = platform.names
+    probe = EnvironmentNames(platform.name, *_PROBE.split("-"))  # any environment: the prefix decides
+    checks = [
+        ("name", "log bucket", names.log_bucket(platform.account_id), limits.s3_bucket),
+        ("name", "load balancer", names.shared_alb, limits.alb_name),
+        ("name", "security group", names.shared_alb_security_group, limits.security_group_name),
+        ("name", "every target group,", probe.target_group, limits.alb_name),
+        ("name", "every security group,", probe.instance_security_group, limits.security_group_name),
+        ("name", "every artifact bucket,", probe.artifact_bucket(platform.account_id), limits.s3_bucket),
+    ]
     if platform.state.bucket is not None:
         checks.append(("state.bucket", "state bucket", platform.state.bucket, limits.s3_bucket))
+    if platform.state.backend == "cloud":
+        workspace = f"{platform.state.workspace_prefix}{SHARED_ALB_STACK}"
+        checks.append(("state.workspace_prefix", "Terraform Cloud workspace", workspace, limits.tfc_workspace))
     return _problems(checks)
 
 
 def customer_name_problems(customer: Customer, platform: Platform) -> list[tuple[str, str]]:
     """The names built for one environment (reported against ``customer``, which they derive
-    from) and its host name (against ``domain.name`` when the customer chose it)."""
+    from) and its host names (against ``domain.name`` for the one the customer chose)."""
     names = customer.names(platform)
     checks = [
         ("customer", "artifact bucket", names.artifact_bucket(platform.account_id), limits.s3_bucket),
         ("customer", "CodeBuild project", names.test_project, limits.codebuild_project),
         ("customer", "AMI name", names.ami_name(SAMPLE_BUILD), limits.ami_name),
-        (
-            "domain.name" if customer.dedicated_alb else "customer",
-            "host name",
-            customer.hostname(platform),
-            limits.host_header,
-        ),
+        ("customer", "host name", customer.platform_hostname(platform), limits.host_header),
     ]
+    if customer.domain is not None:
+        checks.append(("domain.name", "host name", customer.domain.name, limits.host_header))
     if customer.database is not None:
         checks += [
             ("customer", "RDS identifier", names.db_identifier, limits.rds_identifier),
             ("customer", "database name", names.db_name, limits.database_name),
         ]
+    if platform.state.backend == "cloud":
+        workspace = f"{platform.state.workspace_prefix}{customer.pipeline_stack_name}"
+        checks.append(("customer", "Terraform Cloud workspace", workspace, limits.tfc_workspace))
     return _problems(checks)

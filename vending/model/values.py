@@ -9,7 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from vending.model.limits import TAG_KEY_MAX, TAG_VALUE_MAX
+from vending.model import limits
+from vending.model.limits import TAG_CHARACTERS, TAG_KEY_MAX, TAG_VALUE_MAX
 
 
 def expects(text: str):
@@ -29,6 +30,18 @@ def matching(pattern: str, expected: str):
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
             raise ValueError(f"must be {expected} (got {value!r})")
+        return value
+
+    return AfterValidator(check)
+
+
+def following(rule, expected: str):
+    """A validator from one of limits.py's rules (None when the value is fine, else what is wrong)."""
+
+    @expects(expected)
+    def check(value: str) -> str:
+        if (problem := rule(value)) is not None:
+            raise ValueError(f"{problem} (got {value!r})")
         return value
 
     return AfterValidator(check)
@@ -58,13 +71,24 @@ def _cidr(value: str) -> str:
     return value
 
 
-@expects(f"a mapping of tag keys (1–{TAG_KEY_MAX} characters, not aws:…) to values (≤ {TAG_VALUE_MAX})")
+_TAG_TEXT = re.compile(f"[{TAG_CHARACTERS}]*")
+
+
+@expects(
+    f"a mapping of tag keys (1–{TAG_KEY_MAX} characters, not aws:…) to values (≤ {TAG_VALUE_MAX}), in letters,"
+    " digits, spaces and _ . : / = + - @"
+)
 def _tags(value: dict[str, str]) -> dict[str, str]:
     for key, tag_value in value.items():
         if not 1 <= len(key) <= TAG_KEY_MAX or key.lower().startswith("aws:"):
             raise ValueError(f"tag key {key!r} must be 1–{TAG_KEY_MAX} characters and not start with 'aws:'")
         if len(tag_value) > TAG_VALUE_MAX:
             raise ValueError(f"tag {key!r}: value must be at most {TAG_VALUE_MAX} characters")
+        for what, text in (("key", key), ("value", tag_value)):
+            if not _TAG_TEXT.fullmatch(text):
+                odd = next(c for c in text if not _TAG_TEXT.fullmatch(c))
+                allowed = "letters, digits, spaces and _ . : / = + - @"
+                raise ValueError(f"tag {what} {text!r}: {odd!r} is not allowed; tags take {allowed}")
     return value
 
 
@@ -99,7 +123,8 @@ ConnectionArn = Annotated[
         "a CodeStar/CodeConnections connection ARN",
     ),
 ]
-AmiId = Annotated[str, matching(r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})", "an AMI id like ami-0123456789abcdef0")]
+AMI_ID = r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})"
+AmiId = Annotated[str, matching(AMI_ID, "an AMI id like ami-0123456789abcdef0")]
 VpcId = Annotated[str, matching(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a VPC id like vpc-0123456789abcdef0")]
 SubnetId = Annotated[str, matching(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a subnet id like subnet-0123456789abcdef0")]
 InstanceType = Annotated[str, matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type like t3.small")]
@@ -112,7 +137,11 @@ Email = Annotated[
         "an email address",
     ),
 ]
-Repository = Annotated[str, matching(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", "a repository as owner/name")]
+Repository = Annotated[
+    str,
+    Field(max_length=200),
+    matching(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?/(?!\.\.?$)[A-Za-z0-9_.-]+", "a repository as owner/name"),
+]
 EcrImage = Annotated[
     str,
     matching(
@@ -120,6 +149,12 @@ EcrImage = Annotated[
         "an ECR image URI like 111111111111.dkr.ecr.eu-west-1.amazonaws.com/repo:tag",
     ),
 ]
-Branch = Annotated[str, Field(min_length=1, max_length=255), matching(r"[A-Za-z0-9._/-]+", "a git branch name")]
+Branch = Annotated[str, Field(min_length=1, max_length=255), following(limits.git_branch, "a git branch name")]
 UrlPath = Annotated[str, Field(max_length=1024), matching(r"/[A-Za-z0-9._~/%-]*", "an absolute URL path like /health")]
-Matcher = Annotated[str, matching(r"\d{3}(?:-\d{3})?(?:,\d{3}(?:-\d{3})?)*", "HTTP codes like 200 or 200-399")]
+Matcher = Annotated[str, following(limits.http_codes, "HTTP codes from 200 to 499 like 200 or 200-399")]
+DynamoDbTable = Annotated[
+    str, matching(r"[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name: 3–255 letters, digits and _ . -")
+]
+TfcName = Annotated[
+    str, matching(r"[A-Za-z0-9_-]+", "a Terraform Cloud name: letters, digits, hyphens and underscores")
+]

@@ -6,6 +6,8 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
+from vending.synth.literal import literal
+
 
 class ApprovalTopic(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, name: str, key_arn: str, emails: list[str]) -> None:
@@ -15,6 +17,8 @@ class ApprovalTopic(Construct):
         # Keyed by address, so reordering the list does not replace subscriptions. Each
         # approver confirms once, from the email AWS sends.
         self.subscriptions = [
-            SnsTopicSubscription(self, f"email-{email}", topic_arn=self.topic_arn, protocol="email", endpoint=email)
+            SnsTopicSubscription(
+                self, f"email-{email}", topic_arn=self.topic_arn, protocol="email", endpoint=literal(email)
+            )
             for email in emails
         ]

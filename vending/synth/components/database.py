@@ -11,6 +11,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from vending.model.config import Database as DatabaseConfig
+from vending.model.limits import storage_autoscaling_max
 from vending.synth.components.iam import assume_role_policy
 from vending.synth.components.security_group import security_group
 
@@ -95,7 +96,7 @@ class Database(Construct):
             engine_version=config.version,
             instance_class=config.instance_class,
             allocated_storage=config.storage_gb,
-            max_allocated_storage=config.storage_gb * 2,
+            max_allocated_storage=storage_autoscaling_max(config.storage_gb),
             storage_type="gp3",
             storage_encrypted=True,
             db_name=db_name,

@@ -1,4 +1,5 @@
-"""Where a host name's traffic goes: a target group and the listener rule that feeds it."""
+"""Where an environment's traffic goes: a target group, and the listener rule that sends it the
+requests for the environment's host names."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class WebTarget(Construct):
         port: int,
         health_check: HealthCheck,
         listener_arn: str,
-        host: str,
+        hosts: list[str],
         priority: int,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -57,5 +58,5 @@ class WebTarget(Construct):
             listener_arn=listener_arn,
             priority=priority,
             action=[LbListenerRuleAction(type="forward", target_group_arn=self.target_group_arn)],
-            condition=[LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[host]))],
+            condition=[LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=hosts))],
         )

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from vending.model.config import Platform
 from vending.synth import emulator
+from vending.synth.literal import literal
 
 MANAGED_BY = "vending"
 
@@ -37,7 +38,7 @@ class VendingStack(TerraformStack):
             self,
             "aws",
             region=platform.region,
-            default_tags=[AwsProviderDefaultTags(tags=dict(sorted(all_tags.items())))],
+            default_tags=[AwsProviderDefaultTags(tags={literal(k): literal(v) for k, v in sorted(all_tags.items())})],
             **(emulator.provider_options(endpoint_url) if endpoint_url else {}),
         )
         # Fully qualified, so Terraform and OpenTofu resolve the same provider.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktf import TerraformOutput
+from cdktf_cdktf_provider_aws.lb_listener_certificate import LbListenerCertificate
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
@@ -79,6 +80,13 @@ class EnvironmentStack(VendingStack):
             listener_arn, alb_security_group_id = shared.https_listener.arn, shared.security_group.id
             rule_priority = priority
             alb_dns_name = shared.load_balancer.dns_name
+            if customer.domain is not None:  # the shared listener presents its certificate too
+                LbListenerCertificate(
+                    self,
+                    "domain-certificate",
+                    listener_arn=listener_arn,
+                    certificate_arn=customer.domain.certificate_arn,
+                )
 
         web = WebTarget(
             self,
@@ -88,7 +96,7 @@ class EnvironmentStack(VendingStack):
             port=customer.instances.port,
             health_check=customer.health_check,
             listener_arn=listener_arn,
-            host=host,
+            hosts=customer.hosts(platform),
             priority=rule_priority,
         )
         role = InstanceRole(
@@ -132,7 +140,7 @@ class EnvironmentStack(VendingStack):
             self,
             "load_balancer_dns_name",
             value=alb_dns_name,
-            description=f"Point {host} here" if customer.dedicated_alb else "The shared load balancer",
+            description=f"Point {host} here" if customer.domain else "The shared load balancer",
         )
         TerraformOutput(self, "ami_id", value=image.ami_id, description=f"Fleet image ({image.origin})")
         TerraformOutput(self, "autoscaling_group_name", value=fleet.autoscaling_group_name)
