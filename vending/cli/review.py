@@ -70,10 +70,10 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _affected_command(args: argparse.Namespace, settings: Settings) -> int:
-    from vending.review.report import production
+    from vending.model.naming import production_stack
 
     for stack in _affected(args.base, settings).stacks:
-        if args.only is None or production(stack) == (args.only == "production"):
+        if args.only is None or production_stack(stack) == (args.only == "production"):
             print(stack)
     return 0
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vending.model.limits import RULE_PRIORITY_MAX
-from vending.model.naming import EnvironmentNames, PlatformNames, pipeline_stack
+from vending.model.naming import PRODUCTION, EnvironmentNames, PlatformNames, pipeline_stack
 from vending.model.values import (
     AcmCertificateArn,
     AmiId,
@@ -36,7 +36,6 @@ from vending.model.values import (
     matching,
 )
 
-PRODUCTION = "prod"
 # Database settings whose default depends on the environment: (in production, elsewhere).
 DATABASE_DEFAULTS = {"multi_az": (True, False), "backup_retention_days": (7, 1), "deletion_protection": (True, False)}
 

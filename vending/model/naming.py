@@ -33,6 +33,7 @@ HASH_LENGTH = 6
 
 SHARED_ALB_STACK = "shared-alb"
 PIPELINE_SUFFIX = "-pipeline"  # "<customer>-<env>-pipeline": the environment's pipeline stack
+PRODUCTION = "prod"  # the environment that is production
 
 WAF_LOG_BUCKET_PREFIX = "aws-waf-logs-"  # WAF delivers logs only to buckets named so
 
@@ -41,6 +42,16 @@ _AMI_NAME_ALLOWED = re.compile(f"[^{AMI_NAME_CHARACTERS}]")
 
 def pipeline_stack(environment_stack: str) -> str:
     return f"{environment_stack}{PIPELINE_SUFFIX}"
+
+
+def stack_environment(stack: str) -> str:
+    """A stack's environment: the last part of its name (environments have no hyphens)."""
+    return "platform" if stack == SHARED_ALB_STACK else stack.removesuffix(PIPELINE_SUFFIX).rsplit("-", 1)[-1]
+
+
+def production_stack(stack: str) -> bool:
+    """Whether a stack is production's: its environment's, or shared-alb, which serves production too."""
+    return stack == SHARED_ALB_STACK or stack_environment(stack) == PRODUCTION
 
 
 def short_hash(text: str, length: int = HASH_LENGTH) -> str:

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vending.model.config import PRODUCTION
-from vending.model.naming import PIPELINE_SUFFIX, SHARED_ALB_STACK
+from vending.model.naming import PIPELINE_SUFFIX, production_stack, stack_environment
 from vending.ops import terraform
 from vending.review import plans
 from vending.review.plans import ResourceChange, Shown
@@ -61,16 +60,6 @@ MAX_PATHS = 12  # attribute paths listed per resource
 MAX_VALUE = 80  # characters of one shown value
 
 
-def environment(stack: str) -> str:
-    """The stack's environment: the last part of its name (environments have no hyphens)."""
-    return "platform" if stack == SHARED_ALB_STACK else stack.removesuffix(PIPELINE_SUFFIX).rsplit("-", 1)[-1]
-
-
-def production(stack: str) -> bool:
-    """shared-alb serves production too."""
-    return stack == SHARED_ALB_STACK or environment(stack) == PRODUCTION
-
-
 def stateful(change: ResourceChange) -> bool:
     """Destroys or replaces data, or moves the stack's state (its backend changes)."""
     if change.type == "terraform":
@@ -89,11 +78,11 @@ class StackReview:
 
     @property
     def environment(self) -> str:
-        return environment(self.stack)
+        return stack_environment(self.stack)
 
     @property
     def production(self) -> bool:
-        return production(self.stack)
+        return production_stack(self.stack)
 
     def count(self, action: str) -> int:
         return sum(change.action == action for change in self.changes)
