@@ -1,4 +1,5 @@
-"""The pipeline's customer managed KMS key: artifacts, build output, build logs, approval topic."""
+"""Customer managed KMS keys: the pipeline's (artifacts, build output, build logs, approval
+topic) and a database's (Performance Insights)."""
 
 from __future__ import annotations
 
@@ -46,44 +47,40 @@ KEY_USE_ACTIONS = [
 ]
 
 
-class PipelineKey(Construct):
+def account_statement(account_id: str) -> Statement:
+    """The account administers and uses the key through IAM (in a key policy, resource "*" is
+    this key)."""
+    return Statement(
+        sid="AccountUsesIamPolicies",
+        principals={"AWS": [f"arn:aws:iam::{account_id}:root"]},
+        actions=sorted(set(KEY_ADMINISTRATION_ACTIONS + KEY_USE_ACTIONS)),
+        resources=["*"],
+    )
+
+
+class CustomerKey(Construct):
+    """A customer managed KMS key with rotation, its policy (the account's, plus ``statements``)
+    and an alias."""
+
     def __init__(
-        self, scope: Construct, construct_id: str, *, alias: str, account_id: str, region: str, log_group_name: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        description: str,
+        alias: str,
+        account_id: str,
+        statements: tuple[Statement, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
-        # In a key policy, resource "*" means "this key".
-        key_policy = policy_document(
-            self,
-            "key-policy",
-            Statement(
-                sid="AccountUsesIamPolicies",
-                principals={"AWS": [f"arn:aws:iam::{account_id}:root"]},
-                actions=sorted(set(KEY_ADMINISTRATION_ACTIONS + KEY_USE_ACTIONS)),
-                resources=["*"],
-            ),
-            # CloudWatch Logs encrypts the build log group itself, so it needs the key policy's
-            # grant; everyone else (pipeline, build, instances) gets access through IAM.
-            Statement(
-                sid="CloudWatchLogsEncryptsBuildLogs",
-                principals={"Service": [f"logs.{region}.amazonaws.com"]},
-                actions=KEY_USE_ACTIONS,
-                resources=["*"],
-                conditions=[
-                    (
-                        "ArnEquals",
-                        "kms:EncryptionContext:aws:logs:arn",
-                        [f"arn:aws:logs:{region}:{account_id}:log-group:{log_group_name}"],
-                    )
-                ],
-            ),
-        )
+        key_policy = policy_document(self, "key-policy", account_statement(account_id), *statements)
         self.key = KmsKey(
             self,
             "key",
-            description=f"Pipeline artifacts, logs and notifications ({alias.removeprefix('alias/')})",
+            description=description,
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=key_policy.json,
         )
-        # The instances' role may decrypt with this key by alias (see InstanceRole).
+        self.key_arn = self.key.arn
         self.alias = KmsAlias(self, "alias", name=alias, target_key_id=self.key.key_id)

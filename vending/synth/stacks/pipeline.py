@@ -14,9 +14,10 @@ from vending.synth import emulator
 from vending.synth.components.approval import ApprovalTopic
 from vending.synth.components.artifact_bucket import ArtifactBucket
 from vending.synth.components.codebuild_tests import CodebuildTests
+from vending.synth.components.customer_key import KEY_USE_ACTIONS, CustomerKey
 from vending.synth.components.delivery_pipeline import DeliveryPipeline
 from vending.synth.components.deployment import Deployment
-from vending.synth.components.pipeline_key import PipelineKey
+from vending.synth.components.iam import Statement
 from vending.synth.stacks.base import VendingStack
 from vending.synth.stacks.environment import environment_tags
 
@@ -40,16 +41,31 @@ class PipelineStack(VendingStack):
             endpoint_url=endpoint_url,
         )
         account_id, region = platform.account_id, platform.region
+        # CloudWatch Logs encrypts the build log group itself, so it needs the key policy's grant;
+        # everyone else (pipeline, build, instances) gets access through IAM.
+        logs = Statement(
+            sid="CloudWatchLogsEncryptsBuildLogs",
+            principals={"Service": [f"logs.{region}.amazonaws.com"]},
+            actions=KEY_USE_ACTIONS,
+            resources=["*"],
+            conditions=[
+                (
+                    "ArnEquals",
+                    "kms:EncryptionContext:aws:logs:arn",
+                    [f"arn:aws:logs:{region}:{account_id}:log-group:{names.test_log_group}"],
+                )
+            ],
+        )
         # The instance role of <customer>-<env> reads revisions by this bucket name and key alias.
-        key = PipelineKey(
+        key = CustomerKey(
             self,
             "key",
+            description=f"Pipeline artifacts, logs and notifications ({names.base}-artifacts)",
             alias=names.artifact_key_alias,
             account_id=account_id,
-            region=region,
-            log_group_name=names.test_log_group,
+            statements=(logs,),
         )
-        key_arn = key.key.arn  # each attribute read is a call into Node
+        key_arn = key.key_arn
         artifacts = ArtifactBucket(
             self,
             "artifacts",
