@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import DELETE, ConfigDir, synthesize
 from vending.ops import scan
 
 STACKS = {
@@ -28,6 +29,7 @@ def item(check: str, stack: str, resource: str) -> dict:
     }
 
 
+SUBNETS = [f"subnet-0123456789abcdef{i}" for i in range(4)]
 EVERY_STACK_PASSES_ONE = (item("CKV_OK", "acme-prod", "aws_lb.a"), item("CKV_OK", "shared-alb", "aws_lb.b"))
 
 
@@ -55,6 +57,43 @@ def test_the_samples_have_no_unreviewed_finding(sample_synth, capsys):
         print(f"\n  scan: {result.lines()[-1]}")
     assert result.ok, "\n".join(result.lines())
     assert result.passed > 500 and result.allowed
+
+
+def test_a_platform_beyond_the_samples_has_no_unreviewed_finding(tmp_path):
+    # Existing VPC ids, DynamoDB locking, a production PostgreSQL database with Performance
+    # Insights, and a database outside production in an environment not called dev.
+    config = ConfigDir(tmp_path / "customers").platform(
+        network={
+            "cidr": DELETE,
+            "availability_zones": DELETE,
+            "vpc_id": "vpc-0123456789abcdef0",
+            "public_subnet_ids": SUBNETS[:2],
+            "private_subnet_ids": SUBNETS[2:],
+        },
+        state={"lock": "dynamodb", "lock_table": "vend-locks"},
+    )
+    config.customer(
+        "initech", "prod", database={"engine": "postgres", "version": "16", "instance_class": "db.m5.large"}
+    )
+    config.customer("initech", "qa", database={"engine": "mysql", "version": "8.0"})
+    synth = synthesize(config.path, tmp_path / "cdktf.out")
+    result = scan.scan(synth.outdir, stale=False)
+    assert result.ok, "\n".join(result.lines())
+    excused = {(f.check, f.stack) for f in result.allowed}
+    assert {("CKV_AWS_293", "initech-qa"), ("CKV_AWS_157", "initech-qa")} <= excused  # by property, not by name
+    assert not any(stack == "initech-prod" and check in ("CKV_AWS_293", "CKV_AWS_157") for check, stack in excused)
+
+
+def test_an_entry_for_non_production_holds_only_outside_production():
+    entry = scan.Allowed(("CKV_AWS_293",), "*/aws_db_instance.*", "disposable", production=False)
+    finding = scan.Finding("CKV_AWS_293", "", "acme-qa", "aws_db_instance.db", "aws_db_instance.db", "p")
+    assert entry.covers(finding)
+    assert not entry.covers(
+        scan.Finding("CKV_AWS_293", "", "acme-prod", "aws_db_instance.db", "aws_db_instance.db", "p")
+    )
+    assert not entry.covers(
+        scan.Finding("CKV_AWS_293", "", "shared-alb", "aws_db_instance.db", "aws_db_instance.db", "p")
+    )
 
 
 def test_a_finding_is_reported_with_its_construct_path():
@@ -125,7 +164,10 @@ def test_allow_list_entries_must_give_a_reason(tmp_path):
     with pytest.raises(scan.ScanError, match="reason must say why"):
         scan.load_allowlist(path)
     path.write_text("- check: CKV_AWS_1\n  resource: '*'\n")
-    with pytest.raises(scan.ScanError, match="needs exactly check, resource and reason"):
+    with pytest.raises(scan.ScanError, match="needs check, resource and reason"):
+        scan.load_allowlist(path)
+    path.write_text("- check: CKV_AWS_1\n  resource: '*'\n  reason: x\n  production: maybe\n")
+    with pytest.raises(scan.ScanError, match="production must be true or false"):
         scan.load_allowlist(path)
 
 

@@ -167,6 +167,14 @@ class EnvironmentNames:
     def db_subnet_group(self) -> str:
         return self._named("", 255)
 
+    def db_parameter_group(self, family: str) -> str:
+        """Named after its engine family, so that an upgrade makes a new group beside the old."""
+        return self._named(family.replace(".", "-"), 255)
+
+    @property
+    def db_key_alias(self) -> str:
+        return fit(f"alias/{self.base}-database", 256)
+
     @property
     def db_name(self) -> str:
         """Database name: letters and digits only, starting with a letter."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from vending.model.naming import production_stack
 from vending.ops.terraform import REPO_ROOT
 from vending.synth import output
 
@@ -28,6 +29,7 @@ CHECKOV = REPO_ROOT / ".checkov" / "bin" / "checkov"
 ALLOWLIST = REPO_ROOT / "scan-allowlist.yaml"
 # terraform_json: with "terraform" checkov reads no *.tf.json and still succeeds;
 # --skip-download: no policies from the network.
+ENTRY_KEYS = {"check", "resource", "reason", "production"}
 CHECKOV_ARGUMENTS = ["--framework", "terraform_json", "--skip-download", "--output", "json", "--compact"]
 
 
@@ -40,9 +42,14 @@ class Allowed:
     checks: tuple[str, ...]
     resource: str  # glob over <stack>/<type>.<name>
     reason: str
+    production: bool | None = None  # only in production's stacks (True) or only outside them (False)
 
     def covers(self, finding: Finding) -> bool:
-        return finding.check in self.checks and any(fnmatch.fnmatchcase(i, self.resource) for i in finding.ids)
+        return (
+            finding.check in self.checks
+            and any(fnmatch.fnmatchcase(i, self.resource) for i in finding.ids)
+            and self.production in (None, production_stack(finding.stack))
+        )
 
 
 @dataclass(frozen=True)
@@ -89,12 +96,16 @@ def load_allowlist(path: Path = ALLOWLIST) -> list[Allowed]:
     entries = yaml.safe_load(path.read_text()) or []
     allowed = []
     for number, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict) or set(entry) != {"check", "resource", "reason"}:
-            raise ScanError(f"{path}: entry {number}: needs exactly check, resource and reason")
+        if not isinstance(entry, dict) or not {"check", "resource", "reason"} <= set(entry) <= ENTRY_KEYS:
+            raise ScanError(f"{path}: entry {number}: needs check, resource and reason (and may have production)")
         checks = entry["check"] if isinstance(entry["check"], list) else [entry["check"]]
         if not all(isinstance(c, str) and c for c in checks) or not str(entry["reason"]).strip():
             raise ScanError(f"{path}: entry {number}: check must name checks and reason must say why")
-        allowed.append(Allowed(tuple(checks), str(entry["resource"]), str(entry["reason"]).strip()))
+        if entry.get("production") not in (None, True, False):
+            raise ScanError(f"{path}: entry {number}: production must be true or false")
+        allowed.append(
+            Allowed(tuple(checks), str(entry["resource"]), str(entry["reason"]).strip(), entry.get("production"))
+        )
     return allowed
 
 
@@ -146,7 +157,12 @@ def run_checkov(stacks_dir: Path) -> Any:
         raise ScanError(f"checkov failed (exit {done.returncode}):\n{tail}") from None
 
 
-def scan(outdir: Path, allowlist_path: Path = ALLOWLIST) -> Result:
+def scan(outdir: Path, allowlist_path: Path = ALLOWLIST, *, stale: bool = True) -> Result:
+    """Scan a synthesized output; ``stale=False`` for a platform that needs only some of the
+    allow-list (the list is judged stale against the samples, which need all of it)."""
     if not (outdir / output.MANIFEST).is_file():
         raise ScanError(f"{outdir}: nothing synthesized yet (run `make synth`)")
-    return evaluate(run_checkov(outdir / "stacks"), load_allowlist(allowlist_path), output.synthesized(outdir))
+    result = evaluate(run_checkov(outdir / "stacks"), load_allowlist(allowlist_path), output.synthesized(outdir))
+    if not stale:
+        result.stale = []
+    return result

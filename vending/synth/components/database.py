@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
@@ -12,6 +15,7 @@ from constructs import Construct
 
 from vending.model.config import Database as DatabaseConfig
 from vending.model.limits import storage_autoscaling_max
+from vending.synth.components.customer_key import CustomerKey
 from vending.synth.components.iam import assume_role_policy
 from vending.synth.components.security_group import security_group
 
@@ -26,10 +30,19 @@ MONITORING_SECONDS = 60  # enhanced monitoring: OS metrics every minute
 MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 # MySQL and MariaDB have no Performance Insights on the smallest burstable classes.
 NO_PERFORMANCE_INSIGHTS = {"mysql": ("micro", "small"), "mariadb": ("micro", "small")}
+# PostgreSQL: TLS only (RDS's default since PostgreSQL 15), and a query log of schema changes
+# and of every statement slower than a second.
+POSTGRES_PARAMETERS = {"rds.force_ssl": "1", "log_statement": "ddl", "log_min_duration_statement": "1000"}
 
 
 def performance_insights(engine: str, instance_class: str) -> bool:
     return instance_class.rsplit(".", 1)[-1] not in NO_PERFORMANCE_INSIGHTS.get(engine, ())
+
+
+def postgres_family(version: str) -> str:
+    """The parameter group family of a PostgreSQL version: postgres16 for 16.3, postgres9.6 for 9.6.x."""
+    major, _, rest = version.partition(".")
+    return f"postgres{major}" if int(major) >= 10 else f"postgres{major}.{rest.split('.')[0]}"
 
 
 class Database(Construct):
@@ -47,6 +60,9 @@ class Database(Construct):
         client_security_group_id: str,
         config: DatabaseConfig,
         monitoring_role_name: str,
+        parameter_group_name: Callable[[str], str],
+        key_alias: str,
+        account_id: str,
         production: bool,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -88,6 +104,29 @@ class Database(Construct):
             self, "monitoring-policy", role=self.monitoring_role.name, policy_arn=MONITORING_POLICY
         )
         insights = performance_insights(config.engine, config.instance_class)
+        insights_key = (
+            CustomerKey(
+                self,
+                "insights-key",
+                description=f"Performance Insights of {identifier}",
+                alias=key_alias,
+                account_id=account_id,
+            )
+            if insights
+            else None
+        )
+        parameter_group = None
+        if config.engine == "postgres":
+            family = postgres_family(config.version)
+            parameter_group = DbParameterGroup(
+                self,
+                "parameters",
+                name=parameter_group_name(family),
+                family=family,
+                description=f"TLS only and query logging for {identifier}",
+                parameter=[DbParameterGroupParameter(name=k, value=v) for k, v in POSTGRES_PARAMETERS.items()],
+                lifecycle={"create_before_destroy": True},
+            )
         self.instance = DbInstance(
             self,
             "instance",
@@ -119,6 +158,8 @@ class Database(Construct):
             monitoring_role_arn=self.monitoring_role.arn,
             performance_insights_enabled=insights,
             performance_insights_retention_period=7 if insights else None,  # the free tier
+            performance_insights_kms_key_id=insights_key.key_arn if insights_key else None,
+            parameter_group_name=parameter_group.name if parameter_group else None,
             apply_immediately=not production,
             depends_on=[monitoring_policy],  # RDS checks the role's permissions on create
         )

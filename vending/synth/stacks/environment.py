@@ -159,6 +159,9 @@ class EnvironmentStack(VendingStack):
                 client_security_group_id=fleet.security_group_id,
                 config=customer.database,
                 monitoring_role_name=names.db_monitoring_role,
+                parameter_group_name=names.db_parameter_group,
+                key_alias=names.db_key_alias,
+                account_id=platform.account_id,
                 production=customer.production,
             )
             TerraformOutput(self, "database_endpoint", value=database.instance.endpoint)
