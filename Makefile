@@ -13,6 +13,8 @@ VENDING := $(VENV)/bin/vending
 # The security scanner lives in its own virtualenv: its dependencies never meet the app's.
 CHECKOV_VERSION := 3.3.30
 CHECKOV := .checkov/bin/checkov
+# The workflows' scanner, likewise (a wheel with its binary; run offline).
+ZIZMOR_VERSION := 1.32.0
 
 # The Pipfile's source is ${PIP_INDEX_URL}; default it to whatever index pip is set up to use.
 ifeq ($(origin PIP_INDEX_URL), undefined)
@@ -34,7 +36,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.synced $(VENV)/bin/vending node_modules/.installed .cache/terraformrc .cache/packer .checkov/.installed ## install everything (idempotent)
+setup: $(VENV)/.synced $(VENV)/bin/vending node_modules/.installed .cache/terraformrc .cache/packer .checkov/.installed .zizmor/.installed ## install everything (idempotent)
 
 $(PIPENV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -55,6 +57,13 @@ $(VENV)/bin/vending: pyproject.toml $(VENV)/.synced
 		rm -rf .checkov && $(PYTHON) -m venv .checkov && \
 		.checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION) && \
 		echo $(CHECKOV_VERSION) > $@; \
+	else touch $@; fi
+
+.zizmor/.installed: Makefile
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(ZIZMOR_VERSION)" ]; then \
+		rm -rf .zizmor && $(PYTHON) -m venv .zizmor && \
+		.zizmor/bin/pip install --quiet zizmor==$(ZIZMOR_VERSION) && \
+		echo $(ZIZMOR_VERSION) > $@; \
 	else touch $@; fi
 
 node_modules/.installed: package-lock.json
