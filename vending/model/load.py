@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,15 @@ PLATFORM_FILE = "platform.yaml"
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
+    """``instances.min``, ``pipeline.approval_emails[0]``; a key that is not a plain word quoted,
+    so that a problem stays on one line whatever the key holds."""
     text = ""
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += ("." if text else "") + str(part)
+            shown = str(part) if re.fullmatch(r"[\w.:@/+=-]+", str(part)) else repr(str(part))
+            text += ("." if text else "") + shown
     return text or "(file)"
 
 
