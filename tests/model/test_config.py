@@ -317,6 +317,15 @@ def test_yml_extension_is_refused_deliberately(config_dir):
     assert problems(config_dir) == ["customers/globex-dev.yml: use the .yaml extension (.yml files are not read)"]
 
 
+def test_platform_yaml_may_be_a_symlink_to_anywhere(config_dir, tmp_path):
+    shared = tmp_path / "elsewhere" / "platform.yaml"
+    shared.parent.mkdir()
+    (config_dir.path / "platform.yaml").rename(shared)
+    (config_dir.path / "platform.yaml").symlink_to(shared)
+    config_dir.customer()
+    assert load_config(config_dir.path).platform.name == "vend"
+
+
 def test_symlink_outside_is_refused(config_dir, tmp_path):
     outside = tmp_path / "elsewhere.yaml"
     outside.write_text("customer: acme\n")
