@@ -11,6 +11,7 @@ from pathlib import Path
 
 from vending.errors import ConfigError
 
+PROJECT = Path(__file__).resolve().parents[1]  # the checkout: main.py, vending/, .cache/
 # An emulator's address: http(s), a host name or address, an optional port, nothing else.
 _ENDPOINT = re.compile(r"https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?/?")
 
@@ -25,6 +26,7 @@ class Settings:
     allow_destroy: tuple[str, ...] = ()  # stacks whose production resources may be destroyed
     workers: int = 1  # synth processes (VENDING_WORKERS; from the environment: one per core)
     speedups: bool = True  # vending.speedups (VENDING_SPEEDUPS=off: jsii and cdktf as they come)
+    synth_cache: Path | None = None  # VENDING_SYNTH_CACHE; None: off (from the environment: .cache/synth)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -48,9 +50,14 @@ class Settings:
             allow_destroy=checked(_names, "VENDING_ALLOW_DESTROY", ()),
             workers=checked(_count, "VENDING_WORKERS") or len(os.sched_getaffinity(0)),  # default: the cores we get
             speedups=checked(_switch, "VENDING_SPEEDUPS", True),
+            synth_cache=checked(_cache, "VENDING_SYNTH_CACHE", PROJECT / ".cache" / "synth"),
         )
-        for knob, path in (("CDKTF_OUTDIR", settings.outdir), ("VENDING_IMAGES_DIR", settings.images_dir)):
-            if reason := _not_a_directory(path):
+        for knob, path in (
+            ("CDKTF_OUTDIR", settings.outdir),
+            ("VENDING_IMAGES_DIR", settings.images_dir),
+            ("VENDING_SYNTH_CACHE", settings.synth_cache),
+        ):
+            if path is not None and (reason := _not_a_directory(path)):
                 problems.append(f"{knob}: {reason} (got {str(path)!r})")
         if problems:
             raise ConfigError(problems)
@@ -75,6 +82,10 @@ def _switch(knob: str, text: str) -> bool:
     if value not in ("on", "off"):
         raise ValueError("must be on or off")
     return value == "on"
+
+
+def _cache(knob: str, text: str) -> Path | None:
+    return None if text.strip() == "off" else Path(text)
 
 
 def _endpoint(knob: str, text: str) -> str:

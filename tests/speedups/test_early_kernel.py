@@ -182,20 +182,27 @@ def test_the_loads_are_read_from_the_packages_as_jsii_makes_them():
     assert copied == sorted(name for name in embedded.EMBEDDED_FILES.values() if name.startswith("lib/"))
 
 
+OFF = {"VENDING_SYNTH_CACHE": "off"}
+
+
 @pytest.mark.parametrize(
     ("environment", "cores", "early"),
     [
-        ({"VENDING_STACKS": "acme-prod"}, 2, True),
-        ({"VENDING_STACKS": "acme-prod", "VENDING_WORKERS": "2"}, 2, True),
-        ({"VENDING_WORKERS": "1"}, 2, True),
-        ({"VENDING_WORKERS": "2"}, 2, False),  # every stack: how many is known only after reading them
-        ({"VENDING_STACKS": ",".join(f"s{i}" for i in range(16)), "VENDING_WORKERS": "2"}, 2, False),
-        ({"VENDING_STACKS": "acme-prod"}, 1, False),  # no core for Node to start on meanwhile
+        ({**OFF, "VENDING_STACKS": "acme-prod"}, 2, True),
+        ({**OFF, "VENDING_STACKS": "acme-prod", "VENDING_WORKERS": "2"}, 2, True),
+        ({**OFF, "VENDING_WORKERS": "1"}, 2, True),
+        ({**OFF, "VENDING_WORKERS": "2"}, 2, False),  # every stack: how many is known only after reading them
+        ({**OFF, "VENDING_STACKS": ",".join(f"s{i}" for i in range(16)), "VENDING_WORKERS": "2"}, 2, False),
+        ({**OFF, "VENDING_STACKS": "acme-prod"}, 1, False),  # no core for Node to start on meanwhile
+        ({"VENDING_WORKERS": "2"}, 2, True),  # with the cache, most stacks come from it: the rest builds here
     ],
 )
-def test_main_starts_the_kernel_early_only_when_the_synth_runs_in_its_process(environment, cores, early, monkeypatch):
+def test_main_starts_the_kernel_early_only_when_it_builds_in_its_process(
+    environment, cores, early, monkeypatch, tmp_path
+):
     from vending.cli import synth
     from vending.settings import Settings
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
-    assert synth._synth_runs_here(Settings.from_environ(environment)) is early
+    settings = Settings.from_environ({"VENDING_SYNTH_CACHE": str(tmp_path / "cache"), **environment})
+    assert synth._builds_here(settings) is early

@@ -16,6 +16,7 @@ from vending import speedups
 from vending.errors import ConfigError
 from vending.settings import Settings
 from vending.synth import output, parallel
+from vending.synth.cache import SynthCache
 
 MAIN = Path(__file__).resolve().parents[2] / "main.py"
 
@@ -29,11 +30,11 @@ def run() -> int:
     """Synthesize as the knobs say."""
     try:
         settings = Settings.from_environ(os.environ)
-        if _synth_runs_here(settings):
+        if _builds_here(settings):
             speedups.start_early(settings.speedups)  # Node starts while this process reads the configuration
         from vending.synth.app import synthesize
 
-        prepared = synthesize(settings)
+        synthesize(settings)  # says what it did
     except parallel.WorkerError as error:
         print(f"synth stopped: {error}; nothing was written", file=sys.stderr)
         return 1
@@ -42,17 +43,23 @@ def run() -> int:
             print(problem, file=sys.stderr)
         print(f"synth stopped: {len(error.problems)} problem(s); nothing was written", file=sys.stderr)
         return 1
-    print(f"synthesized {len(prepared.stacks)} stack(s): {', '.join(prepared.stacks)}", file=sys.stderr)
     return 0
 
 
-def _synth_runs_here(settings: Settings) -> bool:
-    """Whether the stacks are synthesized in this process (see parallel.split), known before the
-    configuration is read, with a core to spare for Node meanwhile."""
+def _builds_here(settings: Settings) -> bool:
+    """Whether this process will build stacks, as far as can be told before the configuration is
+    read, with a core to spare for Node meanwhile: the synth runs here (see parallel.split), or
+    the cache will hold most stacks and this process builds the rest. Not when the inputs are
+    those of the last synth: then every stack comes from the cache and no kernel starts."""
     if len(os.sched_getaffinity(0)) < 2:
         return False
-    return settings.workers == 1 or (
-        settings.stacks is not None and parallel.share_count(len(settings.stacks), settings.workers) == 1
+    store = SynthCache(settings.synth_cache) if settings.synth_cache else None
+    if store and store.unchanged(settings):
+        return False
+    return (
+        store is not None
+        or settings.workers == 1
+        or (settings.stacks is not None and parallel.share_count(len(settings.stacks), settings.workers) == 1)
     )
 
 

@@ -1,4 +1,5 @@
-"""From settings to ``cdktf.out``: validate everything first, then build and synthesize.
+"""From settings to ``cdktf.out``: validate everything first, then build and synthesize what the
+synth cache (cache.py) does not already hold.
 
 Synthesis writes into a temporary directory next to the output and moves the result in only
 when it succeeded, so a failed synth leaves the previous ``cdktf.out`` exactly as it was.
@@ -6,6 +7,7 @@ when it succeeded, so a failed synth leaves the previous ``cdktf.out`` exactly a
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
@@ -20,7 +22,8 @@ from vending.model import images, naming, priorities
 from vending.model.config import Config
 from vending.model.load import load_config
 from vending.settings import Settings
-from vending.synth import output, parallel, policies
+from vending.synth import cache, output, parallel, policies
+from vending.synth.cache import SynthCache
 
 SHARED_ALB = naming.SHARED_ALB_STACK
 
@@ -142,16 +145,55 @@ def _synth(prepared: Prepared, outdir: Path) -> None:
         parallel.synth(shares, outdir, lambda share, part: _synth_app(replace(prepared, stacks=share), part))
 
 
-def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> Prepared:
-    """Validate, synthesize into a temporary directory, move it in, then update the lock."""
+@dataclass(frozen=True)
+class Synthesized:
+    """What a synth did: the stacks it wrote, and how many it built (the rest came from the cache)."""
+
+    prepared: Prepared
+    built: int
+
+    @property
+    def summary(self) -> str:
+        count = len(self.prepared.stacks)
+        return f"synthesized {count:,} stack(s): {self.built:,} built, {count - self.built:,} from cache"
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def synthesize(settings: Settings, log: Callable[[str], None] = _stderr) -> Synthesized:
+    """Validate; synthesize the stacks the cache does not hold into a temporary directory, beside
+    the ones it does; move the result in; update the lock. Says what it did on ``log``."""
     prepared = prepare(settings)
     for warning in prepared.warnings():
         log(warning)
+    store = SynthCache(settings.synth_cache) if settings.synth_cache else None
+    keys = store.keys(prepared) if store else {}
     outdir = settings.outdir
+    held = store.held(outdir) if store else {}
+    current = {s: held[s] for s in prepared.stacks if s in held and held[s]["key"] == keys[s]}
+    cached = {s: e for s in prepared.stacks if s not in current and store and (e := store.lookup(keys[s]))}
+    to_build = tuple(s for s in prepared.stacks if s not in current and s not in cached)
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
     try:
-        _synth(prepared, staging)
+        manifest, version = {}, None
+        if to_build:
+            _synth(replace(prepared, stacks=to_build), staging)
+            built = json.loads((staging / output.MANIFEST).read_text(encoding="utf-8"))
+            manifest, version = built["stacks"], built["version"]
+            if store:
+                for stack, entry in cache.entries(to_build, staging, manifest, version).items():
+                    store.store(keys[stack], entry)
+        for stack, entry in cached.items():
+            (staging / "stacks" / stack).mkdir(parents=True)
+            (staging / "stacks" / stack / "cdk.tf.json").write_bytes(entry.stack)
+            manifest[stack], version = entry.manifest, entry.version
+        for stack, item in current.items():
+            manifest[stack], version = item["manifest"], item["version"]
+        (staging / "stacks").mkdir(exist_ok=True)
+        output.write_manifest(staging, manifest, version)
         output.install(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -161,4 +203,11 @@ def synthesize(settings: Settings, log: Callable[[str], None] = lambda line: pri
         priorities.write_lock(settings.customers_dir, allocation.lock)
         added = ", ".join(f"{name} → {allocation.lock[name]}" for name in allocation.added)
         log(f"{settings.customers_dir / priorities.LOCK_FILE}: updated ({added or 'pins recorded'}); commit it")
-    return prepared
+    if store:
+        store.record(outdir, {s: (keys[s], manifest[s]) for s in (*to_build, *cached)}, version)
+        store.record_inputs(settings)  # after the lock's update, which is an input too
+        if to_build:
+            store.prune()
+    done = Synthesized(prepared, len(to_build))
+    log(done.summary)
+    return done

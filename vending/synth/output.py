@@ -65,6 +65,11 @@ def merge(parts: Sequence[Path], outdir: Path) -> None:
         for directory in sorted((part / "stacks").iterdir()):
             directory.rename(outdir / "stacks" / directory.name)
         shutil.rmtree(part)
+    write_manifest(outdir, stacks, version)
+
+
+def write_manifest(outdir: Path, stacks: dict, version: str | None) -> None:
+    """The manifest cdktf writes, byte for byte, for these stack entries."""
     (outdir / MANIFEST).write_text(stable_json({"stacks": stacks, "version": version}), encoding="utf-8")
 
 
