@@ -125,9 +125,9 @@ def test_affected_command_splits_production_from_the_rest(repo, monkeypatch, cap
     commit(repo, {"customers/platform.yaml": (repo / "customers/platform.yaml").read_text() + "\n"})
     monkeypatch.chdir(repo)
     monkeypatch.delenv("VENDING_CUSTOMERS_DIR", raising=False)
-    assert cli.main(["affected", "--base", "main", "--only", "production"]) == 0
+    assert cli.main(["affected", "--base", "main", "--paths-only", "--only", "production"]) == 0
     assert capsys.readouterr().out.split() == ["shared-alb", "acme-prod", "acme-prod-pipeline"]
-    assert cli.main(["affected", "--base", "main", "--only", "other"]) == 0
+    assert cli.main(["affected", "--base", "main", "--paths-only", "--only", "other"]) == 0
     assert capsys.readouterr().out.split() == ["acme-dev", "acme-dev-pipeline"]
 
 

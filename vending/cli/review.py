@@ -25,21 +25,26 @@ def _synthesized(args: argparse.Namespace, settings: Settings, names: list[str])
     return settings.outdir
 
 
-def _affected(base: str, settings: Settings):
-    """The stacks changes since ``base`` touch (an Affected), with why, said on stderr."""
+def _affected(base: str, settings: Settings, *, paths_only: bool = False):
+    """The stacks changes since ``base`` touch (an Affected): by the paths changed, then, unless
+    ``paths_only``, only those whose synthesized output changed too. Why, said on stderr."""
     from vending.model.load import load_config
     from vending.review import affected
     from vending.synth.app import all_stacks
 
     known = all_stacks(load_config(settings.customers_dir))
+    dirs = {"customers_dir": settings.customers_dir, "images_dir": settings.images_dir}
+    unchanged: dict[str, str] = {}
     try:
-        found = affected.from_git(
-            Path.cwd(), base, known=known, customers_dir=settings.customers_dir, images_dir=settings.images_dir
-        )
+        found = affected.from_git(Path.cwd(), base, known=known, **dirs)
+        if not paths_only:
+            found, unchanged = affected.by_output(Path.cwd(), base, found, cache=settings.synth_cache, **dirs)
     except affected.GitError as error:
         raise ConfigError([str(error)]) from None
     for stack, path in found.reasons.items():
         print(f"{stack}: touched by {path}", file=sys.stderr)
+    for stack, path in unchanged.items():
+        print(f"{stack}: touched by {path}, but its synthesized output is the same: not planned", file=sys.stderr)
     for name in found.removed:
         print(f"{name}: removed: its stacks are not planned (destroy them explicitly)", file=sys.stderr)
     return found
@@ -57,7 +62,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 
     removed: list[str] = []
     if args.base and not args.stacks:
-        found = _affected(args.base, settings)
+        found = _affected(args.base, settings, paths_only=args.paths_only)
         names, removed = found.stacks, found.removed_stacks
         intro = f"Stacks touched by the changes since {report.code(args.base)}."
     else:
@@ -72,7 +77,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 def _affected_command(args: argparse.Namespace, settings: Settings) -> int:
     from vending.model.naming import production_stack
 
-    for stack in _affected(args.base, settings).stacks:
+    for stack in _affected(args.base, settings, paths_only=args.paths_only).stacks:
         if args.only is None or production_stack(stack) == (args.only == "production"):
             print(stack)
     return 0
@@ -89,6 +94,9 @@ def _drift(args: argparse.Namespace, settings: Settings) -> int:
     return drift.exit_status(reviews)
 
 
+PATHS_ONLY = "judge by the paths changed alone, without synthesizing the base and HEAD to compare"
+
+
 def register(commands) -> None:
     outdir_help = "plan this synthesized output as it is (default: synthesize the stacks into CDKTF_OUTDIR)"
     review = commands.add_parser(
@@ -96,6 +104,7 @@ def register(commands) -> None:
     )
     review.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to plan (default: all, or see --base)")
     review.add_argument("--base", metavar="REF", help="plan only the stacks that changes since REF touch")
+    review.add_argument("--paths-only", action="store_true", help=PATHS_ONLY)
     review.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
     review.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks planned at once (default: 2)")
     review.add_argument("--outdir", help=outdir_help)
@@ -111,6 +120,7 @@ def register(commands) -> None:
 
     touched = commands.add_parser("affected", help="list the stacks that changes since a git ref touch")
     touched.add_argument("--base", metavar="REF", required=True, help="e.g. origin/main")
+    touched.add_argument("--paths-only", action="store_true", help=PATHS_ONLY)
     touched.add_argument(
         "--only", choices=["production", "other"], help="production stacks (and shared-alb) or the others"
     )

@@ -7,11 +7,17 @@ environment whose rule it numbers. ``platform.yaml`` and the code that shapes sy
 locks, ``cdktf.json``) touch every stack. Anything else (review, CLI, emulator and operations
 code, docs, tests, ``packer/``, CI files) touches none. A removed customer file is
 reported, never planned: removing the file does not destroy its stacks.
+
+``by_output`` then keeps of those only the stacks whose synthesized output differs between
+the merge base and HEAD: a code change that changes no stack touches none.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -21,7 +27,7 @@ import yaml
 from vending.model import naming
 from vending.model.load import PLATFORM_FILE
 from vending.model.priorities import LOCK_FILE
-from vending.synth import code
+from vending.synth import code, output
 
 
 class GitError(Exception):
@@ -149,3 +155,55 @@ def from_git(repo: Path, base: str, *, known: list[str], customers_dir: Path, im
     return affected(
         changes, known=known, customers_dir=customers, images_dir=relative(images_dir), lock_entries=entries
     )
+
+
+# --- what the synthesized output says ------------------------------------------------------
+
+
+def by_output(repo: Path, base: str, found: Affected, *, customers_dir: Path, images_dir: Path, cache: Path | None):
+    """``found`` without the stacks whose synthesized output is the same at the merge base and at
+    HEAD: a change to code that shapes output, or to platform.yaml, touches every stack by its
+    path, and the output says which it really changes. Each tree is synthesized by its own
+    main.py (the synth cache, ``cache``, makes an unchanged stack cheap); a stack new at HEAD stays."""
+    if not found.reasons:
+        return found, {}
+    root = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
+    relative = {
+        "VENDING_CUSTOMERS_DIR": (repo / customers_dir).resolve().relative_to(root.resolve()),
+        "VENDING_IMAGES_DIR": (repo / images_dir).resolve().relative_to(root.resolve()),
+    }
+    with tempfile.TemporaryDirectory(prefix="vending-affected-") as scratch:
+        work = Path(scratch)
+        _git(root, "worktree", "add", "--detach", "--quiet", str(work / "base"), merge_base(repo, base))
+        try:
+            outputs = {
+                tree: _synthesize_tree(path, work / f"{tree}.out", relative, cache)
+                for tree, path in (("base", work / "base"), ("head", root))
+            }
+        finally:
+            _git(root, "worktree", "remove", "--force", str(work / "base"))
+    unchanged = {
+        stack: path
+        for stack, path in found.reasons.items()
+        if stack in outputs["base"] and outputs["base"][stack] == outputs["head"].get(stack)
+    }
+    kept = {stack: path for stack, path in found.reasons.items() if stack not in unchanged}
+    return Affected(reasons=kept, removed=found.removed), unchanged
+
+
+def _synthesize_tree(root: Path, outdir: Path, relative: dict[str, Path], cache: Path | None) -> dict[str, bytes]:
+    """Each stack's cdk.tf.json as the tree at ``root`` synthesizes its own configuration."""
+    env = {
+        **os.environ,
+        **{knob: str(root / path) for knob, path in relative.items()},
+        "CDKTF_OUTDIR": str(outdir),
+        "VENDING_SYNTH_CACHE": str(cache) if cache else "off",
+    }
+    env.pop("VENDING_STACKS", None)
+    done = subprocess.run([sys.executable, "-O", "main.py"], cwd=root, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise GitError(f"synth of {root.name} failed (exit {done.returncode}):\n{tail}")
+    return {
+        name: (outdir / entry["synthesizedStackPath"]).read_bytes() for name, entry in output.stacks(outdir).items()
+    }
