@@ -4,7 +4,7 @@ stacks still pass ``terraform validate``."""
 from __future__ import annotations
 
 from tests.conftest import DELETE, ConfigDir, synthesize
-from vending.ops import terraform
+from vending.ops import validation
 
 
 def test_every_stack_gets_its_own_workspace_and_validates(tmp_path):
@@ -29,5 +29,5 @@ def test_every_stack_gets_its_own_workspace_and_validates(tmp_path):
             "hostname": "tfe.example.com",
             "workspaces": {"name": f"vend-{name}"},
         }
-    results = terraform.validate(synth.outdir)
+    results = validation.validate(synth.outdir).checked
     assert all(r.valid for r in results), "\n".join(r.summary() for r in results)

@@ -5,7 +5,7 @@ must read literally."""
 from __future__ import annotations
 
 from tests.conftest import ConfigDir, live_expressions, synthesize
-from vending.ops import terraform
+from vending.ops import validation
 
 CERT = "arn:aws:acm:eu-west-1:111111111111:certificate/7d1e5a90-4c3b-4f8e-8a2d-6b9c0e1f2a03"
 EMAILS = ["ops+${path.cwd}@example.com", "release%{x}@example.com"]
@@ -23,7 +23,7 @@ def test_a_custom_domain_outside_production_rides_the_shared_listener(tmp_path):
     assert certificate["listener_arn"] == rule["listener_arn"]  # the shared HTTPS listener
     assert "aws_lb" not in synth.stack("acme-dev").get("resource", {})  # no dedicated load balancer
     assert synth.stack("acme-dev")["output"]["url"]["value"] == "https://dev.acme.com"
-    assert all(result.valid for result in terraform.validate(synth.outdir, ["acme-dev"]))
+    assert all(result.valid for result in validation.validate(synth.outdir, ["acme-dev"]).checked)
 
 
 def test_storage_grows_to_what_rds_allows(tmp_path):

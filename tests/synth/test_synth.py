@@ -9,7 +9,7 @@ import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.conftest import synthesize
-from vending.ops import terraform
+from vending.ops import validation
 
 INFRA_STACKS = ["shared-alb", "acme-dev", "acme-prod", "globex-prod"]
 PIPELINE_STACKS = ["acme-dev-pipeline", "acme-prod-pipeline", "globex-prod-pipeline"]
@@ -222,6 +222,6 @@ def test_two_synths_are_byte_identical(sample_synth, samples_dir, tmp_path):
 
 
 def test_terraform_validate_every_stack(sample_synth, tmp_path):
-    results = terraform.validate(sample_synth.outdir)
+    results = validation.validate(sample_synth.outdir).checked
     assert [r.stack for r in results] == sample_synth.stack_names()
     assert all(r.valid for r in results), "\n".join(r.summary() for r in results)

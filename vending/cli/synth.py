@@ -72,13 +72,15 @@ def _synth(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from vending.ops import terraform
+    from vending.ops import validation
 
     outdir = output.checked(Path(args.outdir) if args.outdir else settings.outdir)
-    results = terraform.validate(outdir, args.stacks or None)
-    for result in results:
-        print(result.summary())
-    return 0 if all(r.valid for r in results) else 1
+    validated = validation.validate(outdir, args.stacks or None, cache=settings.synth_cache)
+    for result in validated.checked:
+        if not result.valid or args.verbose:
+            print(result.summary())
+    print(validated.summary, file=sys.stderr)
+    return 0 if validated.valid else 1
 
 
 def _scan(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,6 +104,7 @@ def register(commands) -> None:
     validate = commands.add_parser("validate", help="terraform validate the synthesized stacks")
     validate.add_argument("stacks", nargs="*", help="stack names (default: all in the output)")
     validate.add_argument("--outdir", help="synth output (default: CDKTF_OUTDIR or cdktf.out)")
+    validate.add_argument("--verbose", action="store_true", help="say 'valid' of each valid stack too")
     validate.set_defaults(handler=_validate)
 
     scan = commands.add_parser("scan", help="checkov over every synthesized stack, against scan-allowlist.yaml")

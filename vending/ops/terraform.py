@@ -13,11 +13,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-
-from vending.synth import output
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CLI_CONFIG = REPO_ROOT / ".cache" / "terraformrc"
@@ -76,22 +72,6 @@ def binary() -> str:
     return found
 
 
-@dataclass(frozen=True)
-class Validation:
-    stack: str
-    valid: bool
-    diagnostics: list[dict]
-
-    def summary(self) -> str:
-        if self.valid:
-            return f"{self.stack}: valid"
-        lines = [f"{self.stack}: INVALID"]
-        for d in self.diagnostics:
-            where = d.get("range", {}).get("filename", "")
-            lines.append(f"  {d.get('severity')}: {d.get('summary')} {d.get('detail', '')} {where}".rstrip())
-        return "\n".join(lines)
-
-
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([binary(), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
@@ -103,36 +83,3 @@ def init(directory: Path, env: dict[str, str], backend: str = "-reconfigure") ->
     result = run(["init", "-input=false", "-no-color", backend], directory, env)
     if result.returncode != 0:
         raise RuntimeError(f"terraform init failed in {directory}:\n{result.stderr or result.stdout}")
-
-
-def validate(outdir: Path, stacks: list[str] | None = None, workers: int = 2) -> list[Validation]:
-    """``terraform validate`` every synthesized stack (``init -backend=false`` once, shared).
-
-    All stacks use the same provider, so one ``init`` installs it into a shared data
-    directory and each stack is validated against it with a copy of the lock file.
-    """
-    manifest = output.stacks(outdir)
-    names = sorted(stacks or manifest)
-    env = environment()
-    data_dir = (outdir / ".terraform-validate").resolve()
-    shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir()
-    first = outdir / manifest[names[0]]["workingDirectory"]
-    init(first, {**env, "TF_DATA_DIR": str(data_dir)}, backend="-backend=false")
-    lock = (first / ".terraform.lock.hcl").read_text()
-
-    def one(name: str) -> Validation:
-        directory = outdir / manifest[name]["workingDirectory"]
-        (directory / ".terraform.lock.hcl").write_text(lock)
-        result = run(["validate", "-json", "-no-color"], directory, {**env, "TF_DATA_DIR": str(data_dir)})
-        try:
-            report = json.loads(result.stdout)
-        except json.JSONDecodeError:
-            return Validation(name, False, [{"severity": "error", "summary": result.stderr.strip()}])
-        return Validation(name, bool(report["valid"]), report.get("diagnostics", []))
-
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(one, names))
-    finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
