@@ -18,13 +18,24 @@ from /proc); output size; and a digest of the output, which must be the same for
 Medians over the repetitions: by default 5 below 100 customers (a run takes seconds, and a
 shared machine's noise is as large as a target's margin), 3 at 100, and 1 at 500 (a plain run
 takes minutes). The machine may be shared: each run also records how many cores the rest of the
-machine kept busy meanwhile, and the report gives the load average.
+machine kept busy meanwhile, and the report gives the load average. These cold runs keep the
+synth cache off.
+
+Then the synth cache (--warm-sizes, default 500 and 2,000 customers): a cold synth without the
+cache and one that fills it, side by side, then, against the filled cache, nothing changed, one
+customer edited, one added (5 runs each) and platform.yaml edited (every stack rebuilt, once),
+and a cold synth of the final files that must write the same bytes.
+
+Then validation (--validation-sizes, default 50 and 500 customers): cold, in batches and one
+Terraform process per stack side by side at the first size, in batches at the second; and there
+what ``make synth`` (synth, then validate) takes after one customer is edited, caches warm.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -103,34 +114,11 @@ def output_digest(outdir: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def run(variant: str, customers: Path, stacks: list[str] | None, work: Path) -> dict:
-    """One synth in a fresh process tree; its timings, peak memory and output."""
-    outdir, marks, log = work / "cdktf.out", work / "marks", work / f"{variant}.log"
-    shutil.rmtree(outdir, ignore_errors=True)
-    marks.unlink(missing_ok=True)
-    env = {
-        **os.environ,
-        "CHECKPOINT_DISABLE": "1",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
-        "VENDING_CUSTOMERS_DIR": str(customers),
-        "VENDING_IMAGES_DIR": str(work / "images"),
-        "CDKTF_OUTDIR": str(outdir),
-        "BENCH_MARKS": str(marks),
-    }
-    env.pop("VENDING_STACKS", None)
-    if stacks:
-        env["VENDING_STACKS"] = ",".join(stacks)
-    if variant == "plain":
-        command = [sys.executable, str(DRIVER), "--plain"]
-        env["VENDING_WORKERS"] = "1"
-        env["PYTHONDONTWRITEBYTECODE"] = "1"  # read the virtualenv's bytecode, never write there
-        env.pop("PYTHONPYCACHEPREFIX", None)
-    else:
-        command = [sys.executable, "-O", str(DRIVER)]
-        env.pop("VENDING_WORKERS", None)
+def timed(command: list[str], env: dict[str, str], log: Path) -> dict:
+    """One command in a fresh process tree: wall time, peak memory of the tree, and the cores
+    the rest of the machine kept busy meanwhile. Exits when the command fails."""
     cpu: dict[int, float] = {}
-    with open(log, "w") as stderr:
+    with open(log, "a") as stderr:
         busy, start = busy_cpu_seconds(), time.time()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
         peak = 0
@@ -140,23 +128,65 @@ def run(variant: str, customers: Path, stacks: list[str] | None, work: Path) -> 
         wall = time.time() - start
         busy = busy_cpu_seconds() - busy
     if process.returncode != 0:
-        sys.exit(f"{variant} synth failed (exit {process.returncode}):\n{log.read_text()[-3000:]}")
+        sys.exit(f"{' '.join(command[:3])} failed (exit {process.returncode}):\n{log.read_text()[-3000:]}")
+    # What the rest of the machine used meanwhile, in cores (the benchmark's own sampling included).
+    return {
+        "wall": wall,
+        "peak_mb": peak / 2**20,
+        "others_cores": max(0.0, busy - sum(cpu.values())) / wall,
+        "start": start,
+    }
+
+
+def environment(customers: Path, work: Path, outdir: Path, **knobs: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "CHECKPOINT_DISABLE": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
+        "VENDING_CUSTOMERS_DIR": str(customers),
+        "VENDING_IMAGES_DIR": str(work / "images"),
+        "CDKTF_OUTDIR": str(outdir),
+        "VENDING_SYNTH_CACHE": "off",
+        **knobs,
+    }
+    env.pop("VENDING_STACKS", None)
+    return env
+
+
+def run(variant: str, customers: Path, stacks: list[str] | None, work: Path) -> dict:
+    """One cold synth (no cache) in a fresh process tree; its timings, peak memory and output."""
+    outdir, marks, log = work / "cdktf.out", work / "marks", work / f"{variant}.log"
+    shutil.rmtree(outdir, ignore_errors=True)
+    marks.unlink(missing_ok=True)
+    env = environment(customers, work, outdir, BENCH_MARKS=str(marks))
+    if stacks:
+        env["VENDING_STACKS"] = ",".join(stacks)
+    if variant == "plain":
+        command = [sys.executable, str(DRIVER), "--plain"]
+        env["VENDING_WORKERS"] = "1"
+        env["VENDING_SPEEDUPS"] = "off"
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # read the virtualenv's bytecode, never write there
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    else:
+        command = [sys.executable, "-O", str(DRIVER)]
+        env.pop("VENDING_WORKERS", None)
+    measured = timed(command, env, log)
     events: dict[str, float] = {}
     for line in marks.read_text().splitlines():
         _, event, at = line.split()
-        events[event] = max(events.get(event, 0.0), float(at) - start)  # the last process to get there
+        events[event] = max(events.get(event, 0.0), float(at) - measured["start"])  # the last process to get there
     digest, size = output_digest(outdir)
     return {
-        "wall": wall,
+        "wall": measured["wall"],
         "startup": events["ready"],
         "construct": events["constructed"] - events["ready"],
-        "synth": wall - events["constructed"],
-        "peak_mb": peak / 2**20,
+        "synth": measured["wall"] - events["constructed"],
+        "peak_mb": measured["peak_mb"],
         "output_bytes": size,
         "stacks": len(json.loads((outdir / "manifest.json").read_text())["stacks"]),
         "digest": digest,
-        # What the rest of the machine used meanwhile, in cores (the benchmark's own sampling included).
-        "others_cores": max(0.0, busy - sum(cpu.values())) / wall,
+        "others_cores": measured["others_cores"],
     }
 
 
@@ -203,6 +233,136 @@ def measure(sizes: list[int], repeat: int | None, warm_up: bool, say) -> list[di
     return results
 
 
+# --- warm: the synth cache ---------------------------------------------------------------
+
+SCENARIOS = ("nothing changed", "one edited", "one added", "platform edited")
+WARM_REPEAT = 5  # the platform edit rebuilds every stack: it runs once
+WARM_TARGETS = {  # issue 19, on a 2-core machine
+    (500, "one edited"): 1.5,
+    (500, "nothing changed"): 1.0,
+    (2000, "one edited"): 3.0,
+}
+
+
+def summary_counts(log: Path) -> tuple[int, int]:
+    """(built, from cache) of the last synth the log tells of."""
+    found = re.findall(r"synthesized [\d,]+ stack\(s\): ([\d,]+) built, ([\d,]+) from cache", log.read_text())
+    built, cached = found[-1]
+    return int(built.replace(",", "")), int(cached.replace(",", ""))
+
+
+EDITS = itertools.count(10)  # instances.max values no run has used yet: the cache has never seen them
+
+
+def edit(customers: Path, scenario: str, run: int, stacks: list[str]) -> None:
+    """Make the scenario's change before a run (a new one each run, so that each run has one)."""
+    if scenario == "one edited":
+        path = customers / f"{stacks[len(stacks) // 2]}.yaml"
+        path.write_text(re.sub(r"max: \d+", f"max: {next(EDITS)}", path.read_text(), count=1))
+    elif scenario == "one added":
+        template = (customers / f"{stacks[0]}.yaml").read_text()
+        name = stacks[0].rsplit("-", 1)[0]
+        (customers / f"added{run}-prod.yaml").write_text(re.sub(rf"\b{name}\b", f"added{run}", template))
+    elif scenario == "platform edited":
+        path = customers / "platform.yaml"
+        text = re.sub(r"\ntags:.*", "", path.read_text(), flags=re.S)
+        path.write_text(text.rstrip() + f"\ntags:\n  bench-run: run-{run}\n")
+
+
+def warm(sizes: list[int], say) -> list[dict]:
+    """Per size: a cold synth without the cache and one that fills it, side by side; then each
+    scenario against the filled cache; then a cold synth of the final files, whose output must
+    be the same bytes as the last warm one's."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="vending-bench-warm-") as temp:
+        temp = Path(temp)
+        for count in sizes:
+            customers, work = temp / f"customers-{count}", temp / f"work-{count}"
+            work.mkdir()
+            stacks = generate(customers, count)
+            cache, outdir, log = work / "cache", work / "cdktf.out", work / "synth.log"
+            command = [sys.executable, "-O", str(ROOT / "main.py")]
+            row = {"customers": count, "stacks": 2 * count + 1, "runs": {}}
+            for name, knobs in (
+                ("cold, no cache", {}),
+                ("cold, filling the cache", {"VENDING_SYNTH_CACHE": str(cache)}),
+            ):
+                shutil.rmtree(outdir, ignore_errors=True)
+                result = timed(command, environment(customers, work, outdir, **knobs), log)
+                row["runs"][name] = [{**result, "built": summary_counts(log)[0]}]
+                say(f"{count:>5} customers  {name:<24} {result['wall']:7.2f} s")
+            for scenario in SCENARIOS:
+                row["runs"][scenario] = []
+                for repetition in range(1 if scenario == "platform edited" else WARM_REPEAT):
+                    edit(customers, scenario, repetition, stacks)
+                    env = environment(customers, work, outdir, VENDING_SYNTH_CACHE=str(cache))
+                    result = timed(command, env, log)
+                    built, cached = summary_counts(log)
+                    row["runs"][scenario].append({**result, "built": built, "cached": cached})
+                    say(f"{count:>5} customers  {scenario:<24} {result['wall']:7.2f} s  ({built} built)")
+            cold = work / "cold.out"
+            timed(command, environment(customers, work, cold), log)
+            row["identical"] = output_digest(outdir)[0] == output_digest(cold)[0]
+            row["median"] = {name: statistics.median(r["wall"] for r in runs) for name, runs in row["runs"].items()}
+            row["built"] = {name: runs[-1]["built"] for name, runs in row["runs"].items()}
+            rows.append(row)
+    return rows
+
+
+# --- validation ----------------------------------------------------------------------------
+
+VALIDATION_TARGETS = {  # issue 21 (its 107 and 1,007 stacks: the samples and 50 or 500 customers)
+    "cold 101, batches": 30.0,
+    "cold 1001, batches": 300.0,
+    "make synth, one edited, 500": 5.0,
+}
+
+
+def validation_runs(say, per_stack_at: int = 50, large: int = 500) -> dict:
+    """Cold validation in batches and one process per stack, side by side at ``per_stack_at``
+    customers; cold in batches at ``large``; and what ``make synth`` takes there after one edit
+    (synth and validate, with their caches)."""
+    vending = str(Path(sys.executable).with_name("vending"))
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="vending-bench-validate-") as temp:
+        temp = Path(temp)
+        for count in (per_stack_at, large):
+            customers, work = temp / f"customers-{count}", temp / f"work-{count}"
+            work.mkdir()
+            stacks = generate(customers, count)
+            outdir, log = work / "cdktf.out", work / "validate.log"
+            timed([sys.executable, "-O", str(ROOT / "main.py")], environment(customers, work, outdir), log)
+            variants = {"batches": [vending, "validate", "--outdir", str(outdir)]}
+            if count == per_stack_at:
+                variants["one process per stack"] = [
+                    sys.executable,
+                    "-c",
+                    "import sys; from pathlib import Path; from vending.ops import validation; "
+                    "from vending.synth import output; o = Path(sys.argv[1]); m = output.stacks(o); "
+                    "r = validation.per_stack(sorted(m), {n: (o / e['synthesizedStackPath']).read_bytes() "
+                    "for n, e in m.items()}); sys.exit(0 if all(x.valid for x in r) else 1)",
+                    str(outdir),
+                ]
+            for name, command in variants.items():
+                result = timed(command, environment(customers, work, outdir), log)
+                rows[f"cold {2 * count + 1}, {name}"] = result["wall"]
+                say(f"validate {2 * count + 1:>5} stacks cold, {name:<22} {result['wall']:7.2f} s")
+            if count == large:  # make synth after one edit: synth, then validate, both with their caches
+                cache = work / "cache"
+                env = environment(customers, work, outdir, VENDING_SYNTH_CACHE=str(cache))
+                for command in ([vending, "synth"], [vending, "validate"]):
+                    timed(command, env, log)  # fill both caches
+                walls = []
+                for repetition in range(WARM_REPEAT):
+                    edit(customers, "one edited", repetition, stacks)
+                    walls.append(
+                        sum(timed(command, env, log)["wall"] for command in ([vending, "synth"], [vending, "validate"]))
+                    )
+                    say(f"make synth, one edited, {count} customers: {walls[-1]:.2f} s")
+                rows[f"make synth, one edited, {count}"] = statistics.median(walls)
+    return rows
+
+
 def targets(results: list[dict]) -> list[dict]:
     checks = []
     for result in results:
@@ -215,6 +375,59 @@ def targets(results: list[dict]) -> list[dict]:
                 {"customers": result["customers"], "what": key, "target": limit, "measured": measured[key], "met": met}
             )
     return checks
+
+
+def warm_targets(rows: list[dict]) -> list[dict]:
+    checks = []
+    for row in rows:
+        for (count, scenario), limit in WARM_TARGETS.items():
+            if row["customers"] == count:
+                measured = row["median"][scenario]
+                checks.append(
+                    {
+                        "customers": count,
+                        "what": scenario,
+                        "target": limit,
+                        "measured": measured,
+                        "met": measured <= limit,
+                    }
+                )
+        if row["customers"] == 500:  # one edited: at most a sixth of the cold synth; cold: within ±10% of no cache
+            sixth = row["median"]["one edited"] / row["median"]["cold, no cache"]
+            checks.append(
+                {
+                    "customers": 500,
+                    "what": "one edited / cold",
+                    "target": 1 / 6,
+                    "measured": sixth,
+                    "met": sixth <= 1 / 6,
+                }
+            )
+            ratio = row["median"]["cold, filling the cache"] / row["median"]["cold, no cache"]
+            checks.append(
+                {
+                    "customers": 500,
+                    "what": "cold with / without the cache",
+                    "target": 1.1,
+                    "measured": ratio,
+                    "met": ratio <= 1.1,
+                }
+            )
+    return checks
+
+
+def validation_targets(rows: dict) -> list[dict]:
+    return [
+        {
+            "customers": "",
+            "what": f"validate: {name}",
+            "target": limit,
+            "measured": rows[name],
+            "met": rows[name] <= limit,
+        }
+        for name, limit in VALIDATION_TARGETS.items()
+        if name in rows
+    ]
 
 
 def versions() -> dict[str, str]:
@@ -244,6 +457,8 @@ def markdown(report: dict) -> str:
         "kernel runtime (docs/performance.md), one worker per core, each pinned to its core. "
         "*others busy*: the cores the rest of the machine kept busy meanwhile (median over the runs).",
         "",
+        "## Cold synth",
+        "",
         "| customers | stacks | runs | plain cdktf | Vending | speed-up | output | identical | others busy |",
         "|---:|---:|---:|---|---|---:|---:|:-:|---:|",
     ]
@@ -254,12 +469,55 @@ def markdown(report: dict) -> str:
             f"{r['speedup']:.1f}× | {r['output_bytes'] / 1024:,.0f} KiB | {'yes' if r['identical'] else '**no**'} | "
             f"{r['others_cores']:.2f} cores |"
         )
-    lines += ["", "Targets (issue 8):", ""]
+    if report.get("warm"):
+        plain = {r["customers"]: r["median"]["plain"]["wall"] for r in report["results"]}
+        lines += [
+            "",
+            "## The synth cache",
+            "",
+            "Every stack, synthesized with `python -O main.py` (one worker per core): cold without the cache and "
+            "cold filling it, side by side; then against the filled cache, medians of "
+            f"{WARM_REPEAT} runs (the platform edit, which rebuilds every stack, once); *built*: the stacks the run "
+            "built, the rest came from the cache. *same bytes*: the last warm output against a cold synth of the "
+            "same files.",
+            "",
+            "| customers | stacks | plain cdktf | "
+            + " | ".join(("cold, no cache", "cold, filling the cache", *SCENARIOS))
+            + " | same bytes |",
+            "|---:|---:|---:|" + "---:|" * (2 + len(SCENARIOS)) + ":-:|",
+        ]
+        for row in report["warm"]:
+            cells = [
+                f"{row['median'][name]:.2f} s ({row['built'][name]:,} built)"
+                for name in ("cold, no cache", "cold, filling the cache", *SCENARIOS)
+            ]
+            baseline = f"{plain[row['customers']]:.1f} s" if row["customers"] in plain else "not run"
+            lines.append(
+                f"| {row['customers']:,} | {row['stacks']:,} | {baseline} | "
+                + " | ".join(cells)
+                + f" | {'yes' if row['identical'] else '**no**'} |"
+            )
+    if report.get("validation"):
+        lines += [
+            "",
+            "## Validation",
+            "",
+            "`vending validate` of every stack (batches: one Terraform process per core, each stack a module of a "
+            "generated root), against one Terraform process per stack, cold (nothing validated before); and "
+            "`make synth` (`vending synth`, then `vending validate`) after one customer is edited, with both caches "
+            f"warm, median of {WARM_REPEAT}.",
+            "",
+            "| what | wall |",
+            "|---|---:|",
+        ]
+        lines += [f"| {name} | {seconds:.2f} s |" for name, seconds in report["validation"].items()]
+    lines += ["", "## Targets", ""]
     for check in report["targets"]:
-        unit = {"wall": " s", "speedup": "×", "peak_mb": " MB"}[check["what"]]
+        unit = {"wall": " s", "speedup": "×", "peak_mb": " MB"}.get(check["what"], "" if "/" in check["what"] else " s")
         relation = "≥" if check["what"] == "speedup" else "≤"
+        who = f"{check['customers']} customer(s), " if check["customers"] != "" else ""
         lines.append(
-            f"- {check['customers']} customer(s), {check['what']} {relation} {check['target']}{unit}: "
+            f"- {who}{check['what']} {relation} {check['target']:.2f}{unit}: "
             f"{check['measured']:.2f}{unit} — {'met' if check['met'] else '**not met**'}"
         )
     lines += ["", f"Versions: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}.", ""]
@@ -273,9 +531,16 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, help=f"runs per variant and size (default: 5; 3 from {MEDIUM} customers, 1 from {LARGE})"
     )
     parser.add_argument("--out", default=str(ROOT / "bench"), help="where REPORT.md and report.json go")
+    parser.add_argument("--warm-sizes", default="500,2000", help="customer counts of the cache's runs ('' for none)")
+    parser.add_argument(
+        "--validation-sizes",
+        default="50,500",
+        help="customer counts of the validation runs: one process per stack at the first ('' for none)",
+    )
     parser.add_argument("--quick", action="store_true", help="1 customer, 1 run, no warm-up (the test suite's check)")
     args = parser.parse_args(argv)
     sizes = [1] if args.quick else [int(size) for size in args.sizes.split(",")]
+    warm_sizes = [] if args.quick else [int(size) for size in args.warm_sizes.split(",") if size]
     repeat = 1 if args.quick else args.repeat
 
     def say(line: str) -> None:
@@ -283,20 +548,25 @@ def main(argv: list[str] | None = None) -> int:
 
     started, load_before = time.strftime("%Y-%m-%d %H:%M %Z"), os.getloadavg()
     results = measure(sizes, repeat, warm_up=not args.quick, say=say)
+    warm_rows = warm(warm_sizes, say)
+    validation_sizes = [] if args.quick else [int(size) for size in args.validation_sizes.split(",") if size]
+    validated = validation_runs(say, *validation_sizes) if validation_sizes else {}
     report = {
         "started": started,
         "machine": {"cores": os.cpu_count(), "processor": platform.processor() or platform.machine()},
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "versions": versions(),
         "results": results,
-        "targets": targets(results),
+        "warm": warm_rows,
+        "validation": validated,
+        "targets": targets(results) + warm_targets(warm_rows) + validation_targets(validated),
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (out / "REPORT.md").write_text(markdown(report), encoding="utf-8")
     say(f"{out / 'REPORT.md'}: written")
-    return 0 if all(r["identical"] for r in results) else 1
+    return 0 if all(r["identical"] for r in (*results, *warm_rows)) else 1
 
 
 if __name__ == "__main__":
