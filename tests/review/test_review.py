@@ -5,6 +5,7 @@ the size cut and the exit status."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ def test_production_and_shared_alb_need_approval_others_do_not():
     assert not StackReview("acme-dev", update).needs_approval
     assert not StackReview("acme-prod").needs_approval  # nothing changes
     report = render([StackReview("acme-dev", update), StackReview("acme-prod")])
-    assert "Needs approval" not in report and "| `acme-prod` | prod | – | – | – | – | no changes |" in report
+    assert "Needs approval" not in report and "1 stack(s) unchanged</summary>\n\n`acme-prod`" in report
 
 
 def test_sensitive_values_are_never_shown():
@@ -138,8 +139,9 @@ def test_a_huge_plan_text_is_cut_to_fit_a_comment_with_a_note():
 
 def test_when_even_the_lists_are_too_long_the_report_is_cut_visibly():
     many = tuple(change(f"aws_instance.web_{i:05}", "create") for i in range(5_000))
-    report = render([StackReview("acme-dev", many, text="+ lots")])
-    assert len(report) <= COMMENT_LIMIT and report.rstrip().endswith("to fit a comment (65,536 characters).")
+    report = render([StackReview("acme-dev", many, text="+ lots")], full_report="the artifact")
+    assert len(report) <= COMMENT_LIMIT
+    assert re.search(r"✂️ \*\*Cut\*\*: [\d,]+ of 5,000 resources shown. Full report: the artifact.", report)
 
 
 def test_exit_status_is_like_detailed_exitcode():

@@ -67,3 +67,33 @@ def test_synth_diff_command_writes_the_report_and_exits_like_a_plan(sample_synth
     assert cli.main(["review", "--synth-diff", str(sample_synth.outdir), str(sample_synth.outdir)]) == 0
     assert "0 of 7 stacks change" in capsys.readouterr().out
     assert cli.main(["review", "--synth-diff", str(tmp_path), str(head.outdir)]) == 1
+
+
+def test_synth_diff_as_data_and_whole_beside_the_plans(sample_synth, head, tmp_path):
+    data = tmp_path / "review.json"
+    args = ["review", "--synth-diff", str(sample_synth.outdir), str(head.outdir)]
+    assert cli.main([*args, "--format", "json", "--out", str(data)]) == 2
+    found = json.loads(data.read_text())
+    globex = next(r for r in found["results"] if r["stack"] == "globex-prod")
+    assert (
+        globex["counts"]["update"] == 1
+        and globex["production"]
+        and found["removed"] == ["acme-dev", "acme-dev-pipeline"]
+    )
+    plans = tmp_path / "plans"
+    assert (
+        cli.main(
+            [
+                *args,
+                "--plans-dir",
+                str(plans),
+                "--plans-url",
+                "https://ci.example/run/1",
+                "--out",
+                str(tmp_path / "c.md"),
+            ]
+        )
+        == 2
+    )
+    assert (plans / "review.md").read_text().startswith("<!-- vending-plan-review -->")
+    assert "in the artifacts of [this workflow run](https://ci.example/run/1)" in (tmp_path / "c.md").read_text()

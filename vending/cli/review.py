@@ -54,11 +54,13 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     from vending.ops import terraform
     from vending.review import report, synth_diff
 
+    plans = {"plans_dir": Path(args.plans_dir) if args.plans_dir else None, "plans_url": args.plans_url}
     if args.synth_diff:
         base, head = (output.checked(Path(path)) for path in args.synth_diff)
-        text, status = synth_diff.report(base, head)
-        emit(text, args.out)
-        return status
+        reviews, removed = synth_diff.compare(base, head)
+        kind = {"title": "Synth diff", "intro": synth_diff.intro(len(reviews)), "actions": synth_diff.ACTIONS}
+        emit(report.document(reviews, format=args.format, removed=removed, **kind, **plans), args.out)
+        return report.exit_status(reviews)
 
     removed: list[str] = []
     if args.base and not args.stacks:
@@ -69,8 +71,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
         names, intro = stacks(settings, args.stacks), ""
     outdir = _synthesized(args, settings, names)
     reviews = report.plan_stacks(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
-    full_plan = report.write_plan_texts(reviews, Path(args.plans_dir), args.plans_url) if args.plans_dir else None
-    emit(report.render(reviews, intro=intro, removed=removed, full_plan=full_plan), args.out)
+    emit(report.document(reviews, format=args.format, intro=intro, removed=removed, **plans), args.out)
     return report.exit_status(reviews)
 
 
@@ -106,9 +107,16 @@ def register(commands) -> None:
     review.add_argument("--base", metavar="REF", help="plan only the stacks that changes since REF touch")
     review.add_argument("--paths-only", action="store_true", help=PATHS_ONLY)
     review.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
+    review.add_argument(
+        "--format", choices=["markdown", "json"], default="markdown", help="a comment, or the same content as data"
+    )
     review.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks planned at once (default: 2)")
     review.add_argument("--outdir", help=outdir_help)
-    review.add_argument("--plans-dir", metavar="DIR", help="also write each stack's full plan text to DIR/<stack>.txt")
+    review.add_argument(
+        "--plans-dir",
+        metavar="DIR",
+        help="also write each stack's plan to DIR/<stack>.txt, the whole report to DIR/review.md",
+    )
     review.add_argument("--plans-url", metavar="URL", help="where readers find --plans-dir (e.g. the CI run)")
     review.add_argument(
         "--synth-diff",

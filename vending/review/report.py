@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vending.model.naming import PIPELINE_SUFFIX, production_stack, stack_environment
+from vending.model.naming import PIPELINE_SUFFIX, PRODUCTION, SHARED_ALB_STACK, production_stack, stack_environment
 from vending.ops import terraform
 from vending.review import plans
 from vending.review.plans import ResourceChange, Shown
@@ -293,6 +294,89 @@ def _share(sizes: list[int], budget: int) -> list[int]:
     return shares
 
 
+UNCHANGED_NAMES_MAX = 50  # unchanged stacks named in a folded list; past that, counted only
+FOOTER_ROOM = 2_000  # characters kept for the notes that end a cut report
+
+
+def _production_first(reviews: list[StackReview]) -> list[StackReview]:
+    return sorted(reviews, key=lambda r: not r.production)  # stable: the platform's order within each
+
+
+def listed(review: StackReview) -> bool:
+    """Whether a stack has anything to show: changes, an error, drift or a note (new, waiting)."""
+    return bool(review.changes or review.error or review.drift or review.note)
+
+
+def blast_radius(reviews: list[StackReview]) -> str:
+    """Who a change reaches: customers and environments, how many in production, the platform."""
+    changing = [r for r in reviews if r.changes]
+    if not changing:
+        return "**Blast radius**: none: no stack changes."
+    environments = {r.stack.removesuffix(PIPELINE_SUFFIX) for r in changing if r.environment != "platform"}
+    customers = {stack.rsplit("-", 1)[0] for stack in environments}
+    production = sum(stack_environment(stack) == PRODUCTION for stack in environments)
+    parts = [
+        f"{len(customers):,} customer(s)",
+        f"{len(environments):,} environment(s), {production:,} of them production",
+    ]
+    if any(r.environment == "platform" for r in changing):
+        parts.append(f"and the platform ({code(SHARED_ALB_STACK)}, which production runs behind)")
+    actions = ", ".join(f"{sum(r.count(a) for r in changing):,} to {HEADINGS[a]}" for a in ACTIONS)
+    return f"**Blast radius**: {', '.join(parts)} · {actions}"
+
+
+def _table(reviews: list[StackReview], actions: tuple[str, ...]) -> list[str]:
+    lines = ["| stack | environment | " + " | ".join(HEADINGS[a] for a in actions) + " | |"]
+    lines.append("|---|---|" + "---:|" * len(actions) + "---|")
+    for r in reviews:
+        counts = [str(r.count(a)) if r.changes else "–" for a in actions]
+        lines.append(f"| {code(r.stack)} | {r.environment} | " + " | ".join(counts) + f" | {_status(r)} |")
+    return lines
+
+
+def _grouped(reviews: list[StackReview], actions: tuple[str, ...], room: int, full_report: str) -> list[str]:
+    """The stacks of the table in fewer characters: one line per status and count of changes,
+    naming its stacks; names past ``room`` are counted, and the full report has them."""
+    groups: dict[str, list[str]] = {}
+    for r in reviews:
+        counts = " / ".join(f"{r.count(a)} {HEADINGS[a]}" for a in actions) if r.changes else ""
+        groups.setdefault(f"{_status(r)}" + (f" ({counts})" if counts else ""), []).append(r.stack)
+    lines, used = [], 0
+    for heading, stacks in groups.items():
+        names, left = [], len(stacks)
+        for stack in stacks:
+            if used + len(stack) + 4 > room:
+                break
+            names.append(code(stack))
+            used += len(stack) + 4
+            left -= 1
+        more = f", … and {left:,} more ({full_report})" if left else ""
+        lines.append(f"- {heading}, {len(stacks):,} stack(s): {', '.join(names)}{more}")
+    return lines
+
+
+def _unchanged(reviews: list[StackReview]) -> list[str]:
+    if not reviews:
+        return []
+    if len(reviews) > UNCHANGED_NAMES_MAX:
+        return ["", f"{len(reviews):,} stacks unchanged."]
+    names = ", ".join(code(r.stack) for r in reviews)
+    return ["", f"<details><summary>{len(reviews):,} stack(s) unchanged</summary>", "", names, "", "</details>"]
+
+
+def _section(r: StackReview, actions: tuple[str, ...]) -> str:
+    lines = ["", f"### {code(r.stack)} · {r.environment}" + (" · ⚠️ needs approval" if r.needs_approval else "")]
+    if r.error:
+        lines += ["", "**❌ Error**", "", fenced(r.error[-3000:])]
+    lines += _changes(r.changes, actions)
+    if r.drift:
+        lines += ["", f"**Changed outside Terraform** ({len(r.drift)}), found while refreshing:", ""]
+        lines += drift_lines(r.drift)
+    if r.note and not (r.changes or r.error or r.drift):
+        lines += ["", r.note]
+    return "\n".join(lines)
+
+
 def render(
     reviews: list[StackReview],
     *,
@@ -302,59 +386,152 @@ def render(
     removed: list[str] = (),
     limit: int = COMMENT_LIMIT,
     full_plan: Callable[[str], str] | None = None,
+    full_report: str = "`vending review` writes it whole",
 ) -> str:
-    """The report, at most ``limit`` characters: plan texts are cut to fit, with a note that
-    says where the whole plan is (``full_plan(stack)``, by default: how to print it)."""
+    """The report, at most ``limit`` characters, whatever the platform's size.
+
+    First the summary: how many stacks change, the blast radius, the cautions and approvals,
+    the table of the stacks that change (production first) and the count of those that do not;
+    that always fits (past its room, the table lists its stacks more tersely). Then each changed
+    stack's detail, as many as fit, and their plan texts cut to share what is left, each cut
+    saying where the whole is (``full_plan(stack)``; ``full_report`` for the whole report)."""
     full_plan = full_plan or (lambda stack: f"`vending review {stack}` prints it")
+    shown = _production_first([r for r in reviews if listed(r)])
     changing = [r for r in reviews if r.changes]
-    head = [MARKER, f"## {title}: {len(changing)} of {len(reviews)} stacks change", ""]
+    head = [MARKER, f"## {title}: {len(changing):,} of {len(reviews):,} stacks change", "", blast_radius(reviews), ""]
     if intro:
         head += [intro, ""]
     head += _warnings(reviews, list(removed))
-    columns = "| stack | environment | " + " | ".join(HEADINGS[a] for a in actions) + " | |"
-    head += (
-        [columns, "|---|---|" + "---:|" * len(actions) + "---|"]
-        if reviews
-        else ["Nothing to plan: no stack is touched."]
+    table = (
+        _table(shown, actions)
+        if shown
+        else ["Nothing to plan: no stack is touched." if not reviews else "No stack changes."]
     )
-    for r in reviews:
-        counts = [str(r.count(a)) if r.changes else "–" for a in actions]
-        head.append(f"| {code(r.stack)} | {r.environment} | " + " | ".join(counts) + f" | {_status(r)} |")
+    tail = _unchanged([r for r in reviews if not listed(r)])
+    room = limit - FOOTER_ROOM - len("\n".join(head + tail))
+    if len("\n".join(table)) > room:
+        table = _grouped(shown, actions, room - 2_000, full_report)  # the group headings take the rest
+    body = "\n".join(head + table + tail) + "\n"
 
-    sections, texts = [], []
-    for r in reviews:
-        if not (r.changes or r.drift or r.error):
-            continue
-        lines = ["", f"### {code(r.stack)} · {r.environment}" + (" · ⚠️ needs approval" if r.needs_approval else "")]
-        if r.error:
-            lines += ["", "**❌ Error**", "", fenced(r.error[-3000:])]
-        lines += _changes(r.changes, actions)
-        if r.drift:
-            lines += ["", f"**Changed outside Terraform** ({len(r.drift)}), found while refreshing:", ""]
-            lines += drift_lines(r.drift)
-        sections.append("\n".join(lines))
-        texts.append((r, diff_view(r.text) if r.changes and r.text else ""))
-
-    def cut_note(stack: str, shown: int, total: int) -> str:
-        return f"\n✂️ **Cut**: {shown:,} of {total:,} characters shown. Full plan: {full_plan(stack)}.\n"
-
-    body = "\n".join(head) + "\n"
-    # Room for the plan texts: what the limit leaves after everything else, wrappers and notes included.
-    overhead = sum(len(_details(r, "", cut_note(r.stack, 10**6, 10**6))) for r, t in texts if t)
-    budget = limit - len(body) - sum(len(s) + 1 for s in sections) - overhead - 16
-    shares = _share([len(t) for _, t in texts], budget)
-    for section, (r, text), share in zip(sections, texts, shares, strict=True):
-        body += section + "\n"
-        if not text:
-            continue
-        if share >= len(text):
-            body += _details(r, text, "") + "\n"
-        elif share > 0:
-            shown = text[: text.rfind("\n", 0, share) + 1 or share].rstrip("\n")
-            body += _details(r, shown, cut_note(r.stack, len(shown), len(text))) + "\n"
+    sections = [(r, _section(r, actions)) for r in shown if r.changes or r.error or r.drift]
+    included, left_out = [], []
+    for r, section in sections:
+        room = limit - FOOTER_ROOM - len(body) - 1
+        if not left_out and len(section) <= room:
+            body += section + "\n"
+            included.append(r)
+        elif not left_out and room >= FOOTER_ROOM:  # the first that does not fit: as much as fits
+            cut = section[: section.rfind("\n", 0, room - 300)]
+            shown_resources, total = cut.count("\n- "), section.count("\n- ")
+            body += (
+                f"{cut}\n\n✂️ **Cut**: {shown_resources:,} of {total:,} resources shown. Full report: {full_report}.\n"
+            )
+            left_out.append(None)  # nothing after it fits
         else:
-            body += f"\n✂️ Plan text left out: no room in a comment. Full plan: {full_plan(r.stack)}.\n"
-    if len(body) > limit:  # the lists alone are too long: cut them too, visibly
-        note = f"\n\n✂️ **Report cut** here to fit a comment ({limit:,} characters).\n"
+            left_out.append(r.stack)
+    left_out = [stack for stack in left_out if stack is not None]
+
+    def cut_note(stack: str, shown_chars: int, total: int) -> str:
+        return f"\n✂️ **Cut**: {shown_chars:,} of {total:,} characters shown. Full plan: {full_plan(stack)}.\n"
+
+    texts = [(r, diff_view(r.text)) for r in included if r.changes and r.text]
+    overhead = sum(len(_details(r, "", cut_note(r.stack, 10**6, 10**6))) for r, _ in texts)
+    footer = ""
+    if left_out:
+        names = ", ".join(code(s) for s in left_out[:20]) + (
+            f", … and {len(left_out) - 20:,} more" if len(left_out) > 20 else ""
+        )
+        footer = (
+            f"\n✂️ **{len(left_out):,} stack(s) not detailed here**, to fit a comment: {names}."
+            f" Full report: {full_report}.\n"
+        )
+    budget = limit - len(body) - overhead - len(footer) - 16
+    plan_texts = []
+    for (r, text), share in zip(texts, _share([len(t) for _, t in texts], budget), strict=True):
+        if share >= len(text):
+            plan_texts.append(_details(r, text, ""))
+        elif share > 0:
+            cut = text[: text.rfind("\n", 0, share) + 1 or share].rstrip("\n")
+            plan_texts.append(_details(r, cut, cut_note(r.stack, len(cut), len(text))))
+        else:
+            plan_texts.append(
+                f"\n✂️ Plan text of {code(r.stack)} left out: no room in a comment. Full plan: {full_plan(r.stack)}.\n"
+            )
+    body += "".join(text + "\n" for text in plan_texts) + footer
+    if len(body) > limit:  # only when the summary alone is too long: cut it too, visibly
+        note = f"\n\n✂️ **Report cut** here to fit a comment ({limit:,} characters). Full report: {full_report}.\n"
         body = body[: body.rfind("\n", 0, limit - len(note))] + note
     return body
+
+
+def document(
+    reviews: list[StackReview],
+    *,
+    format: str = "markdown",
+    title: str = "Plan review",
+    intro: str = "",
+    actions: tuple[str, ...] = ACTIONS,
+    removed: list[str] = (),
+    plans_dir: Path | None = None,
+    plans_url: str | None = None,
+) -> str:
+    """The report as a comment (Markdown) or as data (JSON). With ``plans_dir``, each stack's
+    plan and the whole report, uncut, are written there too, and the comment points to them
+    (in the artifacts of the CI run at ``plans_url``)."""
+    if format == "json":
+        return json.dumps(as_data(reviews, title=title, removed=removed), indent=2, ensure_ascii=False) + "\n"
+    kind = {"title": title, "intro": intro, "actions": actions, "removed": list(removed)}
+    if plans_dir is None:
+        return render(reviews, **kind)
+    full_plan = write_plan_texts(reviews, plans_dir, plans_url)
+    whole = plans_dir / "review.md"
+    whole.write_text(render(reviews, **kind, limit=sys.maxsize, full_plan=full_plan), encoding="utf-8")
+    where = code(str(whole))
+    full_report = f"{where} in the artifacts of [this workflow run]({plans_url})" if plans_url else where
+    text = render(reviews, **kind, full_plan=full_plan, full_report=full_report)
+    link = f"\nThe whole report, and each stack's plan: {full_report}.\n"
+    return text + link if len(text) + len(link) <= COMMENT_LIMIT else text
+
+
+def as_data(reviews: list[StackReview], *, title: str = "Plan review", removed: list[str] = ()) -> dict:
+    """What the report says, as data (``vending review --format json``)."""
+
+    def change(c: ResourceChange) -> dict:
+        return {
+            "address": c.address,
+            "type": c.type,
+            "action": c.action,
+            "attributes": [{"path": p, "before": b, "after": a} for p, b, a in c.values],
+            "replaced_because": list(c.replaced_because),
+            "reason": c.reason,
+            "stateful": stateful(c),
+        }
+
+    return {
+        "title": title,
+        "stacks": len(reviews),
+        "changing": sum(bool(r.changes) for r in reviews),
+        "blast_radius": blast_radius(reviews).removeprefix("**Blast radius**: "),
+        "cautions": [
+            {"stack": r.stack, "address": c.address, "action": c.action}
+            for r in reviews
+            for c in r.changes
+            if stateful(c)
+        ],
+        "needs_approval": [r.stack for r in reviews if r.needs_approval],
+        "removed": list(removed),
+        "results": [
+            {
+                "stack": r.stack,
+                "environment": r.environment,
+                "production": r.production,
+                "status": "error" if r.error else "changes" if r.changes else "no changes",
+                "note": r.note,
+                "error": r.error,
+                "counts": {a: r.count(a) for a in ACTIONS},
+                "changes": [change(c) for c in r.changes],
+                "drift": [change(c) for c in r.drift],
+            }
+            for r in reviews
+        ],
+    }

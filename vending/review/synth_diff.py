@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vending.review.plans import ResourceChange, diff
-from vending.review.report import NO_STATE, StackReview, exit_status, render
+from vending.review.report import NO_STATE, StackReview
 from vending.synth import output
 
 
@@ -68,12 +68,11 @@ def compare(base_out: Path, head_out: Path) -> tuple[list[StackReview], list[str
     return reviews, sorted(set(base) - set(head))
 
 
-def report(base_out: Path, head_out: Path) -> tuple[str, int]:
-    """The synth diff as a Markdown report, and its exit status (0 no changes, 2 changes)."""
-    reviews, removed = compare(base_out, head_out)
-    intro = (
-        f"Synthesized configuration of {len(reviews)} stack(s) compared with the base; no plan was run, so"
+ACTIONS = ("create", "update", "delete")  # no replacements: the provider decides those
+
+
+def intro(count: int) -> str:
+    return (
+        f"Synthesized configuration of {count:,} stack(s) compared with the base; no plan was run, so"
         " replacements, drift and computed values are not shown."
     )
-    text = render(reviews, title="Synth diff", intro=intro, actions=("create", "update", "delete"), removed=removed)
-    return text, exit_status(reviews)
