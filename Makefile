@@ -99,7 +99,7 @@ bake: setup ## bake an environment's AMI with Packer and record it: make bake EN
 	@test -n "$(ENV)" || { echo "usage: make bake ENV=<customer>-<env> [BUILD=<number>]" >&2; exit 2; }
 	$(VENDING) bake $(ENV) $(if $(BUILD),--build-number $(BUILD))
 
-demo: setup ## the whole flow on a local AWS emulator: bake, cdktf deploy, outputs, re-plan
+demo: setup ## the whole flow on a local AWS emulator: bake, vending plan and apply, outputs, a clean second plan
 	$(VENDING) demo
 
 demo-down: ## stop the demo's emulator and remove .demo/

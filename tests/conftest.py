@@ -291,8 +291,9 @@ def _claim_the_deployment(tmp_path_factory) -> None:
 
 @pytest.fixture(scope="session")
 def e2e_deployment(tmp_path_factory):
-    """The demo's flow, once per session: emulator, seed, bootstrap, a real Packer bake and a
-    real ``cdktf deploy`` of shared-alb, acme-prod and acme-prod-pipeline. Tests that change
+    """The demo's flow, once per session: emulator, seed, bootstrap, a real Packer bake, then
+    ``vending plan`` and ``vending apply`` of shared-alb, acme-prod and acme-prod-pipeline,
+    round by round, and the second plan (``demo.rounds``, ``demo.second``). Tests that change
     the deployment must put it back as they found it."""
     from vending.local.demo import Demo
 
@@ -303,7 +304,8 @@ def e2e_deployment(tmp_path_factory):
         demo.seed()
         demo.bootstrap()
         demo.bake("acme-prod")
-        demo.cdktf("deploy", E2E_STACKS)
+        demo.rounds = demo.deploy(E2E_STACKS)
+        demo.second = demo.second_plan(E2E_STACKS)
         yield demo
     finally:
         demo.stop()

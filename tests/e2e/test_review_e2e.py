@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import E2E_STACKS, state_versions, synthesize
-from vending.local import demo, gaps
+from vending.local import demo
 from vending.ops import terraform
 from vending.review import drift, plans
 from vending.review import report as review
@@ -108,13 +108,11 @@ def test_drift_reports_a_change_behind_terraforms_back_then_nothing_once_put_bac
         assert result.returncode == 2, result.stderr
         assert f"  {GROUP}\n    max_size: 6 → 9\n" in result.stdout
         found = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())[0].drift
-        # Exactly that change, besides moto's known gaps (reported too: they are drift on the emulator).
-        assert gaps.unexplained(list(found)) == [f"{GROUP}: update of max_size"]
+        assert [(c.address, c.paths) for c in found] == [(GROUP, ("max_size",))]  # exactly that change
     finally:
         autoscaling.update_auto_scaling_group(AutoScalingGroupName="vend-acme-prod", MaxSize=6)
     [again] = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())
-    assert not again.error and GROUP not in {c.address for c in again.drift}
-    assert gaps.unexplained(list(again.drift)) == []
+    assert not again.error and again.drift == ()
 
 
 def test_config_text_that_looks_like_an_expression_reaches_the_plan_literally(e2e_deployment, tmp_path):

@@ -1,5 +1,6 @@
 """The local emulator: started and stopped by PID, the state bootstrap idempotent against it,
-and the known-gap allow-list unable to hide anything but the listed gaps."""
+and moto's read-back defects corrected by its server (the demo's second plan, clean, covers
+them all together)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ import pytest
 
 from tests.conftest import ConfigDir
 from vending.local import emulator as local
-from vending.local import gaps
 from vending.model.load import load_config
 from vending.ops.bootstrap import bootstrap
-from vending.review.plans import ResourceChange, changed_paths
+from vending.review.plans import changed_paths
 
 
 @pytest.fixture(scope="module")
@@ -74,29 +74,6 @@ def test_bootstrap_creates_the_hardened_bucket_and_then_changes_nothing(running_
     s3.put_object(Bucket="boot-test-bucket", Key="probe", Body=b"x")
 
 
-def change(kind: str, *paths: str, action: str = "update", unknown: tuple[str, ...] = ()) -> ResourceChange:
-    return ResourceChange(f"{kind}.x", kind, action, paths, unknown)
-
-
-def test_gap_allow_list_covers_only_listed_attributes():
-    assert gaps.unexplained([change("aws_autoscaling_policy", "enabled")]) == []
-    assert (
-        gaps.unexplained(
-            [change("aws_launch_template", "tag_specifications", "latest_version", unknown=("latest_version",))]
-        )
-        == []
-    )
-    assert gaps.unexplained([change("aws_autoscaling_policy", "enabled", "adjustment_type")]) == [
-        "aws_autoscaling_policy.x: update of enabled, adjustment_type"
-    ]
-    # A follow-on is accepted only as "known after apply", never as a known new value.
-    assert gaps.unexplained([change("aws_iam_role_policy", "policy")]) == ["aws_iam_role_policy.x: update of policy"]
-    assert gaps.unexplained([change("aws_autoscaling_policy", "enabled", action="replace")]) == [
-        "aws_autoscaling_policy.x: replace"
-    ]
-    assert gaps.unexplained([change("aws_s3_bucket", action="create")]) == ["aws_s3_bucket.x: create"]
-
-
 def test_changed_paths_ignore_empty_blocks_but_not_values():
     before = {"a": [{"x": "", "y": []}], "b": 1, "c": {"d": "old"}}
     after = {"a": [], "b": 1, "c": {"d": "new"}}
@@ -125,3 +102,83 @@ def test_each_database_gets_its_own_resource_id(running_emulator):
         )
         ids.add(created["DBInstance"]["DbiResourceId"])
     assert len(ids) == 2
+
+
+def test_the_server_reads_back_what_was_written(running_emulator):
+    emu, _ = running_emulator
+    client = lambda service: session(emu).client(service, region_name="eu-west-1", endpoint_url=emu.url)  # noqa: E731
+    ec2, autoscaling = client("ec2"), client("autoscaling")
+    tags = [{"ResourceType": "launch-template", "Tags": [{"Key": "team", "Value": "web"}]}]
+    ec2.create_launch_template(
+        LaunchTemplateName="readback", LaunchTemplateData={"ImageId": "ami-12345678"}, TagSpecifications=tags
+    )
+    [version] = ec2.describe_launch_template_versions(LaunchTemplateName="readback")["LaunchTemplateVersions"]
+    assert not version["LaunchTemplateData"].get("TagSpecifications")  # its tags are not its instances'
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName="readback",
+        MinSize=1,
+        MaxSize=2,
+        LaunchTemplate={"LaunchTemplateName": "readback"},
+        AvailabilityZones=["eu-west-1a"],
+    )
+    autoscaling.put_scaling_policy(
+        AutoScalingGroupName="readback",
+        PolicyName="readback-cpu",
+        PolicyType="TargetTrackingScaling",
+        Enabled=True,
+        TargetTrackingConfiguration={
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+            "TargetValue": 50.0,
+        },
+    )
+    [policy] = autoscaling.describe_policies(AutoScalingGroupName="readback")["ScalingPolicies"]
+    assert policy["Enabled"] is True and "PredictiveScalingConfiguration" not in policy
+
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    one, other = (ec2.create_security_group(GroupName=n, Description=n, VpcId=vpc)["GroupId"] for n in ("a", "b"))
+    ec2.authorize_security_group_ingress(
+        GroupId=one,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 80,
+                "ToPort": 80,
+                "UserIdGroupPairs": [{"GroupId": other, "Description": "from b"}],
+            }
+        ],
+    )
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [one]}])["SecurityGroupRules"]
+    assert [r.get("Description") for r in rules if not r["IsEgress"]] == ["from b"]
+
+    key = client("kms").create_key()["KeyMetadata"]["Arn"]
+    codebuild = client("codebuild")
+    codebuild.create_project(
+        name="readback",
+        source={"type": "S3", "location": "readback/source.zip"},
+        artifacts={"type": "NO_ARTIFACTS"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
+        serviceRole="arn:aws:iam::123456789012:role/readback",
+        encryptionKey=key,
+    )
+    assert codebuild.batch_get_projects(names=["readback"])["projects"][0]["encryptionKey"] == key
+
+    s3 = client("s3")
+    for bucket in ("readback-logs", "readback"):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_acl(Bucket="readback-logs", ACL="log-delivery-write")
+    key_format = {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}}
+    s3.put_bucket_logging(
+        Bucket="readback",
+        BucketLoggingStatus={
+            "LoggingEnabled": {
+                "TargetBucket": "readback-logs",
+                "TargetPrefix": "x/",
+                "TargetObjectKeyFormat": key_format,
+            }
+        },
+    )
+    assert s3.get_bucket_logging(Bucket="readback")["LoggingEnabled"]["TargetObjectKeyFormat"] == key_format

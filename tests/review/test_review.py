@@ -159,7 +159,7 @@ def test_a_new_environments_pipeline_waits_for_the_environment():
         StackReview("acme-dev-pipeline", error="reading Auto Scaling Group (vend-acme-dev): empty result"),
         StackReview("globex-dev-pipeline", error="reading Auto Scaling Group (vend-globex-dev): empty result"),
     ]
-    waited = [review._waiting(r, reviews) for r in reviews]
+    waited = [review.waiting(r, reviews) for r in reviews]
     assert waited[1] == StackReview("acme-dev-pipeline", note="⏳ planned once acme-dev is applied")
     assert waited[2].error  # its environment exists: a real error
     assert review.exit_status(waited[:2]) == 2

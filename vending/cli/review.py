@@ -25,7 +25,7 @@ def _synthesized(args: argparse.Namespace, settings: Settings, names: list[str])
     return settings.outdir
 
 
-def _affected(base: str, settings: Settings, *, paths_only: bool = False):
+def affected_stacks(base: str, settings: Settings, *, paths_only: bool = False):
     """The stacks changes since ``base`` touch (an Affected): by the paths changed, then, unless
     ``paths_only``, only those whose synthesized output changed too. Why, said on stderr."""
     from vending.model.load import load_config
@@ -64,7 +64,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 
     removed: list[str] = []
     if args.base and not args.stacks:
-        found = _affected(args.base, settings, paths_only=args.paths_only)
+        found = affected_stacks(args.base, settings, paths_only=args.paths_only)
         names, removed = found.stacks, found.removed_stacks
         intro = f"Stacks touched by the changes since {report.code(args.base)}."
     else:
@@ -78,7 +78,15 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
 def _affected_command(args: argparse.Namespace, settings: Settings) -> int:
     from vending.model.naming import production_stack
 
-    for stack in _affected(args.base, settings, paths_only=args.paths_only).stacks:
+    if args.since_applied:
+        from vending.delivery.pending import pending
+
+        found = pending(settings)
+    elif args.base:
+        found = affected_stacks(args.base, settings, paths_only=args.paths_only).stacks
+    else:
+        raise ConfigError(["affected: give --base REF or --since-applied"])
+    for stack in found:
         if args.only is None or production_stack(stack) == (args.only == "production"):
             print(stack)
     return 0
@@ -127,7 +135,10 @@ def register(commands) -> None:
     review.set_defaults(handler=_review)
 
     touched = commands.add_parser("affected", help="list the stacks that changes since a git ref touch")
-    touched.add_argument("--base", metavar="REF", required=True, help="e.g. origin/main")
+    touched.add_argument("--base", metavar="REF", help="e.g. origin/main")
+    touched.add_argument(
+        "--since-applied", action="store_true", help="the stacks not applied at this commit (failed, rejected, new)"
+    )
     touched.add_argument("--paths-only", action="store_true", help=PATHS_ONLY)
     touched.add_argument(
         "--only", choices=["production", "other"], help="production stacks (and shared-alb) or the others"

@@ -1,16 +1,19 @@
 """`make demo`: the whole flow against the local AWS emulator, one readable line per step.
 
 emulator up → seed (certificates, a source image, a demo configuration) → bootstrap the
-state bucket → bake the AMI with Packer → ``cdktf deploy`` shared-alb, the environment and its
-pipeline → outputs and state objects → a second plan, clean except the known emulator gaps.
-Everything lives in a work directory (``.demo/``); ``make demo-down`` stops the emulator.
-The same steps serve the end-to-end test.
+state bucket → bake the AMI with Packer → ``vending plan`` and ``vending apply`` of shared-alb,
+the environment and its pipeline, round by round (a stack that looks another up by name is
+planned once that one exists) → outputs and state objects → a second plan, with no changes in
+any stack. Everything lives in a work directory (``.demo/``), and ``.demo/env`` holds the
+export lines to go on by hand; ``make demo-down`` stops the emulator. The same steps serve the
+end-to-end test.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from vending.local import emulator, gaps
+from vending.local import emulator
 from vending.model import naming
 from vending.review import plans
 
@@ -189,6 +192,73 @@ class Demo:
         )
         return f"{exports['AMI_ID']} ({exports['AMI_NAME']})"
 
+    def vending(self, what: str, *args: str) -> subprocess.CompletedProcess:
+        """``vending <args>`` with the demo's environment; its output goes to logs/<what>.log."""
+        logs = self.workdir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        with open(logs / f"{what}.log", "w") as output:
+            return subprocess.run(
+                [sys.executable, "-m", "vending", *args], cwd=REPO_ROOT, env=self.env(), stdout=output, stderr=output
+            )
+
+    def deploy(self, stacks: list[str], rounds: int = 3) -> list[str]:
+        """Plan and apply ``stacks`` as CI does: ``vending plan --out``, then ``vending apply``, and
+        again for the stacks that waited for another to exist; what each round applied."""
+        applied = []
+        for round_number in range(1, rounds + 1):
+            out = self.workdir / "plans" / f"round-{round_number}"
+            shutil.rmtree(out, ignore_errors=True)
+            planned = self.vending(f"plan-{round_number}", "plan", "--out", str(out), *stacks)
+            document = json.loads((out / "plans.json").read_text()) if (out / "plans.json").is_file() else {}
+            if planned.returncode == 1 or not document:
+                raise DemoError(self._failed(f"plan-{round_number}", planned.returncode))
+            done = self.vending(f"apply-{round_number}", "apply", str(out))
+            if done.returncode != 0:
+                raise DemoError(self._failed(f"apply-{round_number}", done.returncode))
+            applied.append(", ".join(document["stacks"]))
+            stacks = list(document["not_planned"])  # they waited for what this round applied
+            if not stacks:
+                return applied
+        raise DemoError(f"still waiting after {rounds} rounds: {', '.join(document['not_planned'])}")
+
+    def _failed(self, what: str, code: int) -> str:
+        log = self.workdir / "logs" / f"{what}.log"
+        tail = "\n".join(log.read_text().splitlines()[-25:])
+        return f"{what} failed (exit {code}); last lines of {log}:\n{tail}"
+
+    def second_plan(self, stacks: list[str]) -> dict[str, list[plans.ResourceChange]]:
+        """``vending plan`` once more: what each stack's plan would change (nothing, if all is well)."""
+        out = self.workdir / "plans" / "second"
+        shutil.rmtree(out, ignore_errors=True)
+        planned = self.vending("second-plan", "plan", "--out", str(out), *stacks)
+        if planned.returncode == 1:
+            raise DemoError(self._failed("second-plan", planned.returncode))
+        found = json.loads((out / "review.json").read_text())
+        return {
+            r["stack"]: [
+                plans.ResourceChange(c["address"], c["type"], c["action"], tuple(a["path"] for a in c["attributes"]))
+                for c in r["changes"]
+            ]
+            for r in found["results"]
+        }
+
+    def write_env(self) -> Path:
+        """``.demo/env``: export lines that point a shell at the demo, to go on by hand."""
+        from vending.ops import terraform
+
+        keep = (*emulator.EMULATOR_ENV, "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION")
+        env = self.env()
+        knobs = {name: env[name] for name in keep}
+        knobs |= {
+            "VENDING_CUSTOMERS_DIR": str(self.customers_dir.resolve()),
+            "VENDING_IMAGES_DIR": str(self.images_dir.resolve()),
+            "CDKTF_OUTDIR": str(self.outdir.resolve()),
+            "TF_CLI_CONFIG_FILE": terraform.environment()["TF_CLI_CONFIG_FILE"],
+        }
+        path = self.workdir / "env"
+        path.write_text("".join(f"export {name}={shlex.quote(value)}\n" for name, value in knobs.items()))
+        return path
+
     def cdktf(self, verb: str, stacks: list[str]) -> None:
         """``cdktf deploy|destroy`` of ``stacks``, one after the other, in the order given."""
         # --skip-provider-lock: providers come from the local mirror; the lock step would ask the registry.
@@ -198,16 +268,21 @@ class Demo:
             command += ["--outputs-file", str(self.workdir / "outputs.json")]
         self.run(f"{verb}-{'-'.join(stacks)}", command, VENDING_STACKS=",".join(stacks))
 
-    def outputs(self) -> dict[str, dict[str, Any]]:
-        return json.loads((self.workdir / "outputs.json").read_text())
+    def outputs(self, stacks: list[str]) -> dict[str, dict[str, Any]]:
+        """Each stack's outputs (from its directory in the second plan, initialised there)."""
+        found = {}
+        for stack in stacks:
+            directory = self.workdir / "plans" / "second" / "stacks" / stack
+            shown = subprocess.run(
+                ["terraform", "output", "-json"], cwd=directory, env=self.env(), capture_output=True, text=True
+            )
+            found[stack] = {name: item["value"] for name, item in json.loads(shown.stdout or "{}").items()}
+        return found
 
     def state_objects(self) -> list[str]:
         bucket = yaml.safe_load((self.customers_dir / "platform.yaml").read_text())["state"]["bucket"]
         listed = self.client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])
         return [f"s3://{bucket}/{item['Key']}" for item in listed]
-
-    def replan(self, stack: str) -> list[plans.ResourceChange]:
-        return plans.resource_changes(plans.run_plan(self.outdir / "stacks" / stack, self.env(), text=False).json)
 
     def stop(self) -> None:
         emulator.down(self.state_file)
@@ -216,7 +291,7 @@ class Demo:
 def run(workdir: Path, log: Callable[[str], None] = print) -> int:
     demo = Demo(workdir=workdir, log=log)
     stacks = [naming.SHARED_ALB_STACK, DEMO_ENVIRONMENT, naming.pipeline_stack(DEMO_ENVIRONMENT)]
-    total = 8
+    total = 9
     started = time.monotonic()
     try:
         with demo.step(1, total, "emulator up") as result:
@@ -227,18 +302,20 @@ def run(workdir: Path, log: Callable[[str], None] = print) -> int:
             result.append(demo.bootstrap())
         with demo.step(4, total, f"bake {DEMO_ENVIRONMENT}") as result:
             result.append(demo.bake(DEMO_ENVIRONMENT))
-        with demo.step(5, total, "cdktf deploy") as result:
-            demo.cdktf("deploy", stacks)
-            result.append(", ".join(stacks))
-        with demo.step(6, total, "outputs") as result:
-            outputs = demo.outputs()
+        with demo.step(5, total, "plan and apply") as result:
+            rounds = demo.deploy(stacks)
+            result.append(" | ".join(f"round {n}: {stacks}" for n, stacks in enumerate(rounds, 1)))
+        with demo.step(6, total, "second plan") as result:
+            second = demo.second_plan(stacks)
+            result.append(", ".join(f"{s}: {len(c)} change(s)" for s, c in second.items()))
+        with demo.step(7, total, "outputs") as result:
+            outputs = demo.outputs(stacks)
             result.append(f"{sum(len(v) for v in outputs.values())} outputs")
-        with demo.step(7, total, "state objects") as result:
+        with demo.step(8, total, "state objects") as result:
             objects = demo.state_objects()
             result.append(f"{len(objects)} in the state bucket")
-        with demo.step(8, total, "second plan") as result:
-            replans = {stack: demo.replan(stack) for stack in stacks}
-            result.append(", ".join(f"{s}: {len(c)} change(s)" for s, c in replans.items()))
+        with demo.step(9, total, "your shell") as result:
+            result.append(f"source {demo.write_env()}")
     except (DemoError, emulator.EmulatorError) as error:
         log(f"\ndemo stopped: {error}")
         log("the emulator is still up for a look around; `make demo-down` stops it")
@@ -246,31 +323,25 @@ def run(workdir: Path, log: Callable[[str], None] = print) -> int:
 
     log("")
     for stack in stacks:
-        for name, output in sorted(outputs.get(stack, {}).items()):
-            log(f"  {stack:<20} {name:<24} {output}")
+        for name, value in sorted(outputs.get(stack, {}).items()):
+            log(f"  {stack:<20} {name:<24} {value}")
     log("")
     for item in objects:
         log(f"  state  {item}")
     log("")
-    unexplained = []
-    for stack, changes in replans.items():
-        if not changes:
-            log(f"  re-plan {stack}: no changes")
-            continue
-        reasons = sorted({(c.type, a, why) for c in changes for a, why in gaps.explained(c).items()})
-        log(f"  re-plan {stack}: {len(changes)} in-place update(s) of known moto {gaps.MOTO_VERSION} gaps:")
-        for kind, attribute, why in reasons:
-            log(f"      {kind}.{attribute}: {why}")
-        unexplained += gaps.unexplained(changes)
-    if unexplained:
-        log("\ndemo: the second plan has changes that are not known emulator gaps:")
-        for line in unexplained:
-            log(f"  {line}")
+    log(f"  `source {demo.workdir / 'env'}`, then vending plan --out DIR and vending apply DIR work against the demo")
+    changed = {stack: changes for stack, changes in second.items() if changes}
+    for stack, changes in changed.items():
+        for change in changes:
+            log(f"  second plan of {stack}: {change.action} {change.address} ({' '.join(change.paths)})")
+    if changed:
+        log(f"\ndemo: the second plan changes {', '.join(changed)}: it must change nothing")
         return 1
     log(
         f"\ndemo finished in {time.monotonic() - started:.0f}s; the emulator keeps running "
         f"({demo.emulator.url if demo.emulator else ''}); `make demo-down` stops it"
     )
+    log(f"second plan: no changes in {', '.join(second)}")
     return 0
 
 

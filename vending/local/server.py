@@ -1,4 +1,6 @@
-"""moto's server, with three moto defects corrected (emulator mode only).
+"""moto's server, with moto's defects corrected where the provider meets them (emulator mode only).
+
+What the provider cannot work with at all:
 
 - CodePipeline GetPipeline/ListPipelines answer with ISO-8601 strings where the AWS API (and
   so the provider's SDK) has epoch-second numbers: the provider cannot read a pipeline back.
@@ -10,8 +12,20 @@
   instance's id: with two databases in the account it cannot find either. Here each instance
   gets its own, derived from its identifier.
 
-This launcher corrects all three and starts the server exactly as ``moto_server`` would.
-Nothing here is used against real AWS.
+What moto reads back otherwise than AWS, so that a plan after an apply is not clean:
+
+- an autoscaling policy's ``Enabled`` is not kept (read back false), and a policy without a
+  predictive scaling configuration is read back with an empty one;
+- a launch template's own tags come back inside its data, as a ``launch-template`` tag
+  specification the template never had;
+- a deployment group's ``autoScalingGroups`` come back as names, where AWS answers objects
+  with a name (the provider reads none);
+- a CodeBuild project's ``encryptionKey`` is always read back as ``alias/aws/s3``;
+- a security group rule between groups loses its description;
+- a bucket's logging loses its ``TargetObjectKeyFormat``.
+
+This launcher corrects them and starts the server exactly as ``moto_server`` would. Nothing
+here is used against real AWS.
 """
 
 from __future__ import annotations
@@ -67,10 +81,107 @@ def _patch_rds_resource_ids() -> None:
     DBInstance.__init__ = __init__
 
 
+def _patch_scaling_policy_enabled() -> None:
+    from moto.autoscaling.responses import AutoScalingResponse
+
+    original = AutoScalingResponse.put_scaling_policy
+
+    def put_scaling_policy(self: Any) -> Any:
+        result = original(self)
+        policy = self.autoscaling_backend.policies[self._get_param("PolicyName")]
+        policy.enabled = self._get_bool_param("Enabled", True)
+        if not self._get_param("PredictiveScalingConfiguration"):
+            policy.predictive_scaling_configuration = None  # not {}: read back as an empty block
+        return result
+
+    AutoScalingResponse.put_scaling_policy = put_scaling_policy
+
+
+def _patch_launch_template_tags() -> None:
+    from moto.ec2.responses.launch_templates import LaunchTemplates
+
+    original = LaunchTemplates.create_launch_template
+
+    def create_launch_template(self: Any) -> Any:
+        result = original(self)
+        template = self.ec2_backend.get_launch_template_by_name(self._get_param("LaunchTemplateName"))
+        for version in template.versions:  # the template's own tags are its, not its instances'
+            specs = version.data.get("TagSpecifications") or []
+            version.data["TagSpecifications"] = [s for s in specs if s.get("ResourceType") != "launch-template"]
+        return result
+
+    LaunchTemplates.create_launch_template = create_launch_template
+
+
+def _patch_deployment_group_autoscaling_groups() -> None:
+    from moto.codedeploy import responses
+
+    original = responses._deployment_group_info
+
+    def deployment_group_info(deployment_group: Any) -> dict[str, Any]:
+        info = original(deployment_group)
+        info["autoScalingGroups"] = [{"name": name} for name in deployment_group.auto_scaling_groups]
+        return info
+
+    responses._deployment_group_info = deployment_group_info
+
+
+def _patch_codebuild_encryption_key() -> None:
+    from moto.codebuild.responses import CodeBuildResponse
+
+    original = CodeBuildResponse.create_project
+
+    def create_project(self: Any) -> Any:
+        result = original(self)
+        if key := self._get_param("encryptionKey"):
+            self.codebuild_backend.codebuild_projects[self._get_param("name")].project_metadata["encryptionKey"] = key
+        return result
+
+    CodeBuildResponse.create_project = create_project
+
+
+def _patch_group_rule_descriptions() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description") or self.source_group.get("Description")
+    )
+
+
+def _patch_bucket_logging_key_format() -> None:
+    from moto.s3.responses import S3Response
+
+    original = S3Response.get_bucket_logging
+
+    def get_bucket_logging(self: Any) -> Any:
+        key_format = (self.backend.get_bucket_logging(self.bucket_name) or {}).get("TargetObjectKeyFormat")
+        if not key_format:
+            return original(self)
+        serialized = self.serialized
+
+        def with_key_format(result: Any) -> Any:
+            result.result["LoggingEnabled"]["TargetObjectKeyFormat"] = {k: v or {} for k, v in key_format.items()}
+            return serialized(result)
+
+        self.serialized = with_key_format
+        try:
+            return original(self)
+        finally:
+            del self.serialized
+
+    S3Response.get_bucket_logging = get_bucket_logging
+
+
 def main() -> None:
     _patch_codepipeline_timestamps()
     _patch_conditional_statements()
     _patch_rds_resource_ids()
+    _patch_scaling_policy_enabled()
+    _patch_launch_template_tags()
+    _patch_deployment_group_autoscaling_groups()
+    _patch_codebuild_encryption_key()
+    _patch_group_rule_descriptions()
+    _patch_bucket_logging_key_format()
     from moto.server import main as serve
 
     serve()

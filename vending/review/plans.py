@@ -11,6 +11,7 @@ from typing import Any
 
 from vending.ops import terraform
 
+PLAN_FILE = "tfplan"
 NOISE = re.compile(
     r"^\S.*: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after .*)$|^(Acquiring|Releasing) state lock"
 )
@@ -188,14 +189,25 @@ def strip_noise(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not NOISE.match(line)).strip("\n")
 
 
-def run_plan(directory: Path, env: dict[str, str], *, refresh_only: bool = False, text: bool = True) -> Plan:
+def run_plan(
+    directory: Path,
+    env: dict[str, str],
+    *,
+    refresh_only: bool = False,
+    text: bool = True,
+    keep: bool = False,
+    destroy: bool = False,
+    lock_timeout: str = "60s",
+) -> Plan:
     """Run ``terraform plan`` in an initialised stack directory, and read the plan as JSON and, with
-    ``text``, as a person reads it. The plan file is removed afterwards (it holds sensitive values
-    in the clear)."""
-    plan_file = "vending.tfplan"
-    command = ["plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_file}"]
+    ``text``, as a person reads it. The plan file, ``PLAN_FILE``, is removed afterwards (it holds
+    sensitive values in the clear) unless ``keep``: a saved plan to apply."""
+    plan_file = PLAN_FILE
+    command = ["plan", "-input=false", "-no-color", f"-lock-timeout={lock_timeout}", f"-out={plan_file}"]
     if refresh_only:
         command.append("-refresh-only")
+    if destroy:
+        command.append("-destroy")
     try:
         planned = terraform.run(command, directory, env)
         if planned.returncode != 0:
@@ -208,5 +220,6 @@ def run_plan(directory: Path, env: dict[str, str], *, refresh_only: bool = False
             if result.returncode != 0:
                 raise RuntimeError(f"terraform show failed in {directory}:\n{result.stderr}")
     finally:
-        (directory / plan_file).unlink(missing_ok=True)
+        if not keep:
+            (directory / plan_file).unlink(missing_ok=True)
     return Plan(json.loads(results[0].stdout), strip_noise(results[1].stdout) if text else "")

@@ -117,16 +117,24 @@ def plan_stacks(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         reviews = list(pool.map(one, stacks))
-    return [_waiting(r, reviews) for r in reviews]
+    return [waiting(r, reviews) for r in reviews]
 
 
-def _waiting(review: StackReview, reviews: list[StackReview]) -> StackReview:
-    """A new environment's pipeline cannot be planned yet: its data sources look up the
-    environment's autoscaling group and target group, which the environment stack creates."""
+def waiting(review: StackReview, reviews: list[StackReview]) -> StackReview:
+    """A stack that cannot be planned before a stack it looks up exists, planned beside it: a new
+    environment's pipeline (its data sources find the environment's autoscaling group and target
+    group), or every environment of a new platform (they find shared-alb's load balancer)."""
+    if not review.error or review.stack == SHARED_ALB_STACK:
+        return review
+    new = {r.stack for r in reviews if r.note == NO_STATE}
+    failed = {r.stack for r in reviews if r.error}
     environment_stack = review.stack.removesuffix(PIPELINE_SUFFIX)
-    new = any(r.stack == environment_stack and r.note == NO_STATE for r in reviews)
-    if review.error and review.stack.endswith(PIPELINE_SUFFIX) and new:
+    if review.stack.endswith(PIPELINE_SUFFIX) and (
+        environment_stack in new or (environment_stack in failed and SHARED_ALB_STACK in new)
+    ):
         return StackReview(review.stack, note=f"{WAITING} {environment_stack} is applied")
+    if not review.stack.endswith(PIPELINE_SUFFIX) and SHARED_ALB_STACK in new:
+        return StackReview(review.stack, note=f"{WAITING} {SHARED_ALB_STACK} is applied")
     return review
 
 

@@ -1,0 +1,214 @@
+"""``vending apply DIR``: exactly the plans ``vending plan`` saved, wave by wave.
+
+Each wave's stacks are applied side by side (``jobs`` at a time); a stack that fails does not
+stop the others of its wave, but it stops the waves after it. Before a stack is applied, its
+state's serial and lineage must still be those it was planned against: otherwise the plan is
+stale and is refused (``stale plan for acme-prod: planned at serial 4, state is at 5; plan
+again``). After a successful apply, its record (records.py) says so; nothing else writes one.
+
+SIGTERM or Ctrl-C is passed on to Terraform, which stops cleanly: it saves what it applied and
+releases its lock. A Terraform that was killed outright leaves the lock held: the next run says
+which lock, and ``vending unlock`` releases it.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from vending.delivery import plan, records, waves
+from vending.delivery.plan import Saved, StateLocked
+from vending.errors import ConfigError
+from vending.ops import terraform
+from vending.review import plans, report
+
+STOP_SECONDS = 600  # how long a Terraform told to stop may take to stop cleanly
+
+
+@dataclass(frozen=True)
+class Applied:
+    stack: str
+    ok: bool
+    message: str  # what happened, one line (or Terraform's error)
+
+
+class Terraforms:
+    """The Terraform processes running now, so that a SIGTERM reaches every one of them."""
+
+    def __init__(self) -> None:
+        self.running: set[subprocess.Popen] = set()
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def run(self, args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+        if self.stopping.is_set():
+            raise KeyboardInterrupt
+        command = [terraform.binary(), *args]
+        # A session of its own: a Ctrl-C at the terminal reaches this process alone, which passes
+        # it on once (Terraform exits at once, state unsaved, on a second one).
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+        with self.lock:
+            self.running.add(process)
+        try:
+            out, err = process.communicate()
+        finally:
+            with self.lock:
+                self.running.discard(process)
+        return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+    def stop(self) -> None:
+        """Tell every running Terraform to stop (as Ctrl-C does), and wait for them."""
+        self.stopping.set()
+        with self.lock:
+            running = list(self.running)
+        for process in running:
+            process.send_signal(signal.SIGINT)
+        for process in running:
+            try:
+                process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def selected(
+    document: dict,
+    *,
+    wave: int | None = None,
+    shard: tuple[int, int] | None = None,
+    which: str | None = None,
+    job: str | None = None,
+) -> list[waves.Wave]:
+    """The waves to apply (all, wave ``wave``, or those of a CI job: waves.JOBS), each narrowed to
+    a shard and to ``which`` of its stacks (waves.only)."""
+    all_waves = [waves.Wave(w["number"], w["kind"], w["destroy"], tuple(w["stacks"])) for w in document["waves"]]
+    if job is not None:
+        kind, which = waves.JOB_SELECTIONS[job]
+        all_waves = [w for w in all_waves if not w.destroy and kind in (None, w.kind)]
+    if wave is not None:
+        all_waves = [w for w in all_waves if w.number == wave]
+        if not all_waves:
+            known = ", ".join(str(w["number"]) for w in document["waves"]) or "none"
+            raise ConfigError([f"--wave {wave}: no such wave in these plans (waves: {known})"])
+    found = []
+    for w in all_waves:
+        stacks = waves.only(w.stacks, which, changing(document))
+        if shard is not None:
+            stacks = waves.shard(stacks, *shard)
+        found.append(waves.Wave(w.number, w.kind, w.destroy, stacks))
+    return found
+
+
+def changing(document: dict) -> set[str]:
+    """The stacks whose saved plans change something."""
+    return {stack for stack, saved in document["stacks"].items() if saved["changes"]}
+
+
+def matrix(document: dict, *, stacks_per_shard: int, max_shards: int) -> dict:
+    """The CI jobs that apply these plans (waves.JOBS) with their shards, and the stacks that
+    wait for one of them (planned by the next run, once it is applied)."""
+    all_waves = [waves.Wave(w["number"], w["kind"], w["destroy"], tuple(w["stacks"])) for w in document["waves"]]
+    jobs = waves.matrix(all_waves, changing(document), stacks_per_shard=stacks_per_shard, max_shards=max_shards)
+    waiting = sorted(s for s, why in document["not_planned"].items() if why["note"].startswith(report.WAITING))
+    return {"jobs": jobs, "waiting": waiting}
+
+
+def apply_stack(stack: str, directory: Path, saved: Saved, env: dict[str, str], runner: Terraforms) -> Applied:
+    stack_json = json.loads((directory / "cdk.tf.json").read_text(encoding="utf-8"))
+    plan_file = directory / plans.PLAN_FILE
+    if records.digest(plan_file.read_bytes()) != saved.plan_digest:
+        return Applied(stack, False, f"{stack}: the plan file is not the one reviewed (its digest differs); plan again")
+    try:
+        init = runner.run(["init", "-input=false", "-no-color", "-reconfigure"], directory, env)
+        if init.returncode != 0:
+            return Applied(stack, False, f"{stack}: terraform init failed:\n{init.stderr.strip()}")
+        serial, lineage = plan.state(directory, env)
+        if (serial, lineage) != (saved.serial, saved.lineage):
+            if lineage != saved.lineage and saved.lineage is not None:
+                why = f"planned against state lineage {saved.lineage}, state is lineage {lineage}"
+            else:
+                why = f"planned at serial {_serial(saved.serial)}, state is at {_serial(serial)}"
+            return Applied(stack, False, f"stale plan for {stack}: {why}; plan again")
+        if saved.changes:
+            done = runner.run(
+                ["apply", "-input=false", "-no-color", "-lock-timeout=10s", plans.PLAN_FILE], directory, env
+            )
+            if done.returncode != 0:
+                error = plans.strip_noise(done.stderr or done.stdout)
+                if "Error acquiring the state lock" in error:
+                    raise plan.locked(stack, directory, error)
+                return Applied(stack, False, f"{stack}: terraform apply failed:\n{error}")
+    except StateLocked as error:
+        return Applied(stack, False, str(error))
+    except RuntimeError as error:
+        return Applied(stack, False, str(error))
+    record = records.Record(saved.commit, records.now(), saved.plan_digest, saved.stack_digest)
+    kept = records.write(stack_json, record)
+    what = "applied" if saved.changes else "no changes"
+    return Applied(stack, True, f"{stack}: {what}" + ("" if kept else " (the cloud backend keeps its own record)"))
+
+
+def _serial(serial: int | None) -> str:
+    return "(no state)" if serial is None else str(serial)
+
+
+def apply(
+    out: Path,
+    env: dict[str, str],
+    *,
+    wave: int | None = None,
+    shard: tuple[int, int] | None = None,
+    which: str | None = None,
+    job: str | None = None,
+    jobs: int = 2,
+    say=print,
+) -> list[Applied]:
+    """Apply the saved plans in ``out``; what happened to each stack. Stops after a wave in which
+    a stack failed. Raises KeyboardInterrupt (after Terraform has stopped) when interrupted."""
+    document = plan.read(out)
+    runner = Terraforms()
+    results: list[Applied] = []
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        for current in selected(document, wave=wave, shard=shard, which=which, job=job):
+            if not current.stacks:
+                continue
+            say(f"{current.title}: {', '.join(current.stacks)}")
+
+            def one(stack: str) -> Applied:
+                saved = Saved(**document["stacks"][stack])
+                return apply_stack(stack, out / "stacks" / stack, saved, env, runner)
+
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                futures = [pool.submit(one, stack) for stack in current.stacks]
+                try:
+                    done = [future.result() for future in futures]
+                except KeyboardInterrupt:
+                    runner.stop()
+                    raise
+            for result in done:
+                say(f"  {result.message}")
+            results += done
+            if not all(result.ok for result in done):
+                break  # the later waves look up what this one should have made
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return results
+
+
+def unlock(stack: str, lock: str, out: Path | None, outdir: Path, env: dict[str, str]) -> str:
+    """Release a stack's state lock that no run holds any more (``terraform force-unlock``)."""
+    directory = out / "stacks" / stack if out and (out / "stacks" / stack).is_dir() else outdir / "stacks" / stack
+    if not (directory / "cdk.tf.json").is_file():
+        raise ConfigError([f"{stack}: not synthesized in {outdir} (nor planned in {out}); synthesize it first"])
+    terraform.init(directory, env)
+    done = terraform.run(["force-unlock", "-force", lock], directory, env)
+    if done.returncode != 0:
+        raise ConfigError([f"{stack}: terraform force-unlock failed: {plans.strip_noise(done.stderr).strip()}"])
+    return f"{stack}: lock {lock} released"

@@ -1,0 +1,84 @@
+"""What was last applied to each stack, kept next to its state: with the S3 backend, the object
+``<state key>.applied.json`` in the state bucket, written after a successful apply only (an S3
+put is whole or nothing, so an interrupted apply leaves the previous record). It holds the
+commit, the time, the digest of the plan applied and of the stack's synthesized
+``cdk.tf.json``: a stack is applied at the current commit when its record's stack digest is
+that of the stack as it is synthesized now.
+
+The Terraform Cloud backend keeps its runs' history itself; no record is written there.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+SUFFIX = ".applied.json"
+
+
+@dataclass(frozen=True)
+class Record:
+    commit: str
+    applied_at: str
+    plan_digest: str
+    stack_digest: str
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _backend(stack: dict) -> dict | None:
+    """The S3 backend block of a synthesized stack, or None (the cloud backend)."""
+    return (stack.get("terraform", {}).get("backend") or {}).get("s3")
+
+
+def _client(backend: dict) -> Any:
+    return _s3(backend["region"], (backend.get("endpoints") or {}).get("s3"), bool(backend.get("use_path_style")))
+
+
+@functools.cache
+def _s3(region: str, endpoint: str | None, path_style: bool) -> Any:
+    """One client per bucket's region and endpoint (clients are safe to share between threads)."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(s3={"addressing_style": "path"}) if path_style else None
+    return boto3.session.Session().client("s3", region_name=region, endpoint_url=endpoint, config=config)
+
+
+def read(stack: dict) -> Record | None:
+    """The stack's record (``stack`` is its synthesized JSON), or None: never applied by the
+    flow, or the cloud backend."""
+    backend = _backend(stack)
+    if backend is None:
+        return None
+    from botocore.exceptions import ClientError
+
+    try:
+        body = _client(backend).get_object(Bucket=backend["bucket"], Key=backend["key"] + SUFFIX)["Body"].read()
+        return Record(**json.loads(body))
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    except (ValueError, TypeError):
+        return None  # unreadable: as if never applied, so it is planned again
+
+
+def write(stack: dict, record: Record) -> bool:
+    """Record a successful apply; False where there is nowhere to keep it (the cloud backend)."""
+    backend = _backend(stack)
+    if backend is None:
+        return False
+    body = json.dumps(asdict(record), sort_keys=True).encode()
+    _client(backend).put_object(Bucket=backend["bucket"], Key=backend["key"] + SUFFIX, Body=body)
+    return True
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,99 @@
+"""Which stack is applied when: every environment finds ``shared-alb`` by name, and every
+pipeline its environment, so ``shared-alb`` goes first, then the environments, then their
+pipelines; destroys go the other way round, before anything is applied. A wave's stacks do not
+depend on each other, so a wave can be split into even shards, one per CI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from vending.model.naming import PIPELINE_SUFFIX, SHARED_ALB_STACK, production_stack
+
+KINDS = ("platform", "environments", "pipelines")  # in the order they are applied
+
+
+def kind(stack: str) -> str:
+    if stack == SHARED_ALB_STACK:
+        return "platform"
+    return "pipelines" if stack.endswith(PIPELINE_SUFFIX) else "environments"
+
+
+@dataclass(frozen=True)
+class Wave:
+    number: int  # 1, 2, …: the order they run in
+    kind: str  # platform, environments or pipelines
+    destroy: bool
+    stacks: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return f"wave {self.number}: {'destroy ' if self.destroy else ''}{self.kind}"
+
+
+def waves(destroying: Mapping[str, bool]) -> list[Wave]:
+    """The waves of these stacks (stack → whether its plan destroys it), numbered from 1: the
+    destroys in reverse (pipelines, environments, platform), then the rest in order."""
+    groups = [(k, True) for k in reversed(KINDS)] + [(k, False) for k in KINDS]
+    found = []
+    for group_kind, destroy in groups:
+        stacks = tuple(s for s, d in destroying.items() if kind(s) == group_kind and d == destroy)
+        if stacks:
+            found.append(Wave(len(found) + 1, group_kind, destroy, stacks))
+    return found
+
+
+def shard(stacks: Sequence[str], index: int, count: int) -> tuple[str, ...]:
+    """The ``index``-th (from 1) of ``count`` even, contiguous slices of ``stacks``."""
+    if not 1 <= index <= count:
+        raise ValueError(f"shard {index}/{count}: I must be between 1 and N")
+    size, extra = divmod(len(stacks), count)
+    start = (index - 1) * size + min(index - 1, extra)
+    return tuple(stacks[start : start + size + (index <= extra)])
+
+
+def only(stacks: Sequence[str], which: str | None, changing: Collection[str]) -> tuple[str, ...]:
+    """Of ``stacks``: those whose plans change nothing (``unchanged``: applying them only records
+    them), the production ones that change (``production``; ``shared-alb`` serves production),
+    the other ones that change (``other``), or all of them (None)."""
+    if which is None:
+        return tuple(stacks)
+    if which == "unchanged":
+        return tuple(s for s in stacks if s not in changing)
+    return tuple(s for s in stacks if s in changing and production_stack(s) == (which == "production"))
+
+
+# The CI jobs that apply, in order, each a wave's kind (None: every wave) and which of its stacks.
+# First the plans that change nothing (no approval: they are only recorded), then the platform
+# (production's: production runs behind it), every environment and pipeline outside production,
+# and production's last.
+JOBS = (
+    ("unchanged", None, "unchanged"),
+    ("platform", "platform", "production"),
+    ("other-environments", "environments", "other"),
+    ("other-pipelines", "pipelines", "other"),
+    ("production-environments", "environments", "production"),
+    ("production-pipelines", "pipelines", "production"),
+)
+JOB_SELECTIONS = {name: (wave_kind, which) for name, wave_kind, which in JOBS}
+
+
+def shards(count: int, *, stacks_per_shard: int, max_shards: int) -> list[str]:
+    """The shards (``I/N``) of ``count`` stacks: as few as keep ``stacks_per_shard`` stacks per
+    runner, at most ``max_shards``; none for no stacks."""
+    total = min(max_shards, -(-count // stacks_per_shard))
+    return [f"{index}/{total}" for index in range(1, total + 1)]
+
+
+def matrix(
+    all_waves: list[Wave], changing: Collection[str], *, stacks_per_shard: int, max_shards: int
+) -> dict[str, dict]:
+    """The apply jobs of a CI run (``JOBS``), each with how many stacks it applies and its shards.
+    Destroys are not CI's: a plan that destroys is applied by hand."""
+    applying = [wave for wave in all_waves if not wave.destroy]
+    jobs = {}
+    for name, wave_kind, which in JOBS:
+        stacks = [s for wave in applying if wave_kind in (None, wave.kind) for s in only(wave.stacks, which, changing)]
+        found = shards(len(stacks), stacks_per_shard=stacks_per_shard, max_shards=max_shards)
+        jobs[name] = {"stacks": len(stacks), "shard": found}
+    return jobs
