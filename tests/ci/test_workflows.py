@@ -1,5 +1,7 @@
-"""The GitHub workflows, scanned independently: zizmor (pinned, in its own virtualenv, offline)
-finds nothing of medium or high severity, and every action is pinned by its full commit SHA."""
+"""The GitHub workflows: zizmor (pinned, in its own virtualenv, offline) finds nothing of medium
+or high severity, every action is pinned by its full commit SHA, and their structure: on main,
+plan, then the apply jobs of vending's matrix in order, production's in its environment, one
+run at a time; on pull requests, the priorities checked and no newer review overwritten."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ import json
 import re
 import subprocess
 
+import yaml
+
 from tests.conftest import ROOT
+from vending.delivery import waves
 
 ZIZMOR = ROOT / ".zizmor" / "bin" / "zizmor"
 GITHUB = ROOT / ".github"
@@ -36,3 +41,67 @@ def test_every_action_is_pinned_by_commit_with_its_version_beside_it():
     remote = [use for use in uses if not use.startswith("./")]
     assert remote, "no action found"
     assert [use for use in remote if not re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*", use)] == []
+
+
+def workflow(name: str) -> dict:
+    data = yaml.safe_load((GITHUB / "workflows" / name).read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+APPLY_JOBS = [name for name, _, _ in waves.JOBS]
+
+
+def test_main_plans_then_applies_the_same_plans_job_by_job_one_run_at_a_time():
+    found = workflow("apply.yml")
+    assert set(found["on"]) == {"push", "workflow_dispatch"} and found["on"]["push"] == {"branches": ["main"]}
+    assert found["concurrency"] == {"group": "apply-main", "cancel-in-progress": False}  # queued, never cancelled
+    assert found["permissions"] == {"contents": "read"}
+    jobs = found["jobs"]
+    assert list(jobs) == ["pending", "plan", "plans", *APPLY_JOBS, "finish"]
+    assert jobs["plan"]["needs"] == "pending" and jobs["plans"]["needs"] == "plan"
+    # Each apply job waits for every one before it (the unchanged plans, only recorded, for none).
+    for index, name in enumerate(APPLY_JOBS):
+        job = jobs[name]
+        before = [] if name in ("unchanged", "platform") else APPLY_JOBS[1:index]
+        assert job["needs"] == (["plans", *before] if before else "plans"), name
+        assert "!failure() && !cancelled()" in job["if"] and f"jobs['{name}'].stacks > 0" in job["if"]
+        strategy = job["strategy"]
+        assert strategy["fail-fast"] is False and "vars.MAX_PARALLEL" in strategy["max-parallel"]
+        assert strategy["matrix"]["shard"] == f"${{{{ fromJSON(needs.plans.outputs.apply).jobs['{name}'].shard }}}}"
+        [shard] = [step for step in job["steps"] if step.get("uses") == "./.github/actions/apply-shard"]
+        assert shard["with"]["job"] == name and "AWS_APPLY_ROLE_ARN" in shard["with"]["role"]
+        production = waves.JOB_SELECTIONS[name][1] == "production"
+        assert job.get("environment") == ("production" if production else None), name
+    assert set(jobs["finish"]["needs"]) == {"plans", *APPLY_JOBS}
+
+
+def test_main_computes_every_matrix_with_vending_and_keeps_the_plans_whole():
+    jobs = workflow("apply.yml")["jobs"]
+    runs = {name: "\n".join(step.get("run", "") for step in job.get("steps", [])) for name, job in jobs.items()}
+    assert "vending plan --since-applied --matrix" in runs["pending"]
+    assert 'vending plan --since-applied --shard "$SHARD"' in runs["plan"]
+    assert "vending plan --merge parts/* --out plans" in runs["plans"]
+    assert "vending apply plans --matrix" in runs["plans"]
+    assert "GITHUB_STEP_SUMMARY" in runs["plans"]  # the review, where the approvers read it
+    uploads = [step for job in jobs.values() for step in job["steps"] if "upload-artifact" in step.get("uses", "")]
+    assert len(uploads) == 2
+    for upload in uploads:  # each stack's provider lock file, not its installed providers
+        assert upload["with"]["include-hidden-files"] is True and upload["with"]["retention-days"] <= 7
+    assert "!part/stacks/*/.terraform/" in uploads[0]["with"]["path"]
+    shard = yaml.safe_load((GITHUB / "actions" / "apply-shard" / "action.yml").read_text())
+    assert shard["runs"]["steps"][-1]["run"] == '.venv/bin/vending apply plans --job "$JOB" --shard "$SHARD"'
+
+
+def test_pull_requests_check_priorities_and_never_overwrite_a_newer_review():
+    found = workflow("plan-review.yml")
+    assert list(found["on"]) == ["pull_request"]
+    [job] = found["jobs"].values()
+    steps = job["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "vending priorities --check" in runs
+    assert runs.count('--commit "$HEAD_SHA"') == 2  # the plan review and the synth diff
+    scripts = [step["with"]["script"] for step in steps if "github-script" in step.get("uses", "")]
+    mark, comment = scripts
+    assert "vending-plan-review-commit" in mark and "Outdated" in mark
+    assert "pull.head.sha !== ours" in comment  # an older run leaves the comment alone

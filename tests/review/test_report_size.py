@@ -78,3 +78,13 @@ def test_the_same_content_as_data():
     ]
     assert data["needs_approval"] == ["bench0000-prod", "bench0000-prod-pipeline"]
     json.dumps(data)  # serializable as it is
+
+
+def test_the_report_names_the_commit_it_reviews_for_ci_to_read_back():
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    text = report.render(platform(1, total=4), commit=sha, intro="Stacks touched.")
+    lines = text.splitlines()
+    assert lines[:2] == [report.MARKER, report.COMMIT.format(sha)]
+    assert f"At commit `{sha}`. Stacks touched." in lines
+    assert report.COMMIT.split("{")[0] not in report.render(platform(1, total=4))
+    assert json.loads(report.document(platform(1, total=4), format="json", commit=sha))["commit"] == sha

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -54,7 +55,11 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     from vending.ops import terraform
     from vending.review import report, synth_diff
 
-    plans = {"plans_dir": Path(args.plans_dir) if args.plans_dir else None, "plans_url": args.plans_url}
+    plans = {
+        "plans_dir": Path(args.plans_dir) if args.plans_dir else None,
+        "plans_url": args.plans_url,
+        "commit": args.commit or "",
+    }
     if args.synth_diff:
         base, head = (output.checked(Path(path)) for path in args.synth_diff)
         reviews, removed = synth_diff.compare(base, head)
@@ -103,6 +108,12 @@ def _drift(args: argparse.Namespace, settings: Settings) -> int:
     return drift.exit_status(reviews)
 
 
+def _sha(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{7,64}", text):
+        raise argparse.ArgumentTypeError(f"must be a commit's hexadecimal id (got {text!r})")
+    return text
+
+
 PATHS_ONLY = "judge by the paths changed alone, without synthesizing the base and HEAD to compare"
 
 
@@ -126,6 +137,9 @@ def register(commands) -> None:
         help="also write each stack's plan to DIR/<stack>.txt, the whole report to DIR/review.md",
     )
     review.add_argument("--plans-url", metavar="URL", help="where readers find --plans-dir (e.g. the CI run)")
+    review.add_argument(
+        "--commit", type=_sha, metavar="SHA", help="the commit reviewed, named in the report (CI: the head's)"
+    )
     review.add_argument(
         "--synth-diff",
         nargs=2,

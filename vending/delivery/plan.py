@@ -224,6 +224,7 @@ def write(
             intro=intro,
             removed=removed,
             full_plan=lambda s: f"`{out}/stacks/{s}/plan.txt`",
+            commit="" if commit == "unknown" else commit,
         ),
         encoding="utf-8",
     )

@@ -27,6 +27,7 @@ from vending.review.plans import ResourceChange, Shown
 from vending.synth import output
 
 MARKER = "<!-- vending-plan-review -->"  # finds the one comment to update on a pull request
+COMMIT = "<!-- vending-plan-review-commit: {} -->"  # which commit it reviews: an older run leaves a newer one be
 COMMENT_LIMIT = 65_536  # GitHub's maximum comment length, in characters
 ACTIONS = ("create", "update", "replace", "delete")
 HEADINGS = {"create": "add", "update": "change", "replace": "replace", "delete": "destroy"}
@@ -395,6 +396,7 @@ def render(
     limit: int = COMMENT_LIMIT,
     full_plan: Callable[[str], str] | None = None,
     full_report: str = "`vending review` writes it whole",
+    commit: str = "",
 ) -> str:
     """The report, at most ``limit`` characters, whatever the platform's size.
 
@@ -402,11 +404,16 @@ def render(
     the table of the stacks that change (production first) and the count of those that do not;
     that always fits (past its room, the table lists its stacks more tersely). Then each changed
     stack's detail, as many as fit, and their plan texts cut to share what is left, each cut
-    saying where the whole is (``full_plan(stack)``; ``full_report`` for the whole report)."""
+    saying where the whole is (``full_plan(stack)``; ``full_report`` for the whole report).
+    With ``commit``, the report says which commit it reviews, and so does a hidden line
+    (``COMMIT``) that CI reads back."""
     full_plan = full_plan or (lambda stack: f"`vending review {stack}` prints it")
     shown = _production_first([r for r in reviews if listed(r)])
     changing = [r for r in reviews if r.changes]
     head = [MARKER, f"## {title}: {len(changing):,} of {len(reviews):,} stacks change", "", blast_radius(reviews), ""]
+    if commit:
+        head[1:1] = [COMMIT.format(commit)]
+        intro = f"At commit {code(commit)}. {intro}".strip()
     if intro:
         head += [intro, ""]
     head += _warnings(reviews, list(removed))
@@ -482,13 +489,21 @@ def document(
     removed: list[str] = (),
     plans_dir: Path | None = None,
     plans_url: str | None = None,
+    commit: str = "",
 ) -> str:
     """The report as a comment (Markdown) or as data (JSON). With ``plans_dir``, each stack's
     plan and the whole report, uncut, are written there too, and the comment points to them
     (in the artifacts of the CI run at ``plans_url``)."""
     if format == "json":
-        return json.dumps(as_data(reviews, title=title, removed=removed), indent=2, ensure_ascii=False) + "\n"
-    kind = {"title": title, "intro": intro, "actions": actions, "removed": list(removed)}
+        found = as_data(reviews, title=title, removed=removed) | ({"commit": commit} if commit else {})
+        return json.dumps(found, indent=2, ensure_ascii=False) + "\n"
+    kind = {
+        "title": title,
+        "intro": intro,
+        "actions": actions,
+        "removed": list(removed),
+        "commit": commit,
+    }
     if plans_dir is None:
         return render(reviews, **kind)
     full_plan = write_plan_texts(reviews, plans_dir, plans_url)
