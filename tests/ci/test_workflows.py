@@ -101,7 +101,31 @@ def test_pull_requests_check_priorities_and_never_overwrite_a_newer_review():
     runs = "\n".join(step.get("run", "") for step in steps)
     assert "vending priorities --check" in runs
     assert runs.count('--commit "$HEAD_SHA"') == 2  # the plan review and the synth diff
+    assert runs.count('"${strict[@]}"') == 2 and "vars.REVIEW_STRICT || 'true'" in str(steps)
     scripts = [step["with"]["script"] for step in steps if "github-script" in step.get("uses", "")]
     mark, comment = scripts
     assert "vending-plan-review-commit" in mark and "Outdated" in mark
     assert "pull.head.sha !== ours" in comment  # an older run leaves the comment alone
+
+
+def test_images_are_baked_in_ci_and_recorded_through_one_pull_request():
+    found = workflow("bake.yml")
+    assert found["on"]["push"] == {
+        "branches": ["main"],
+        "paths": ["packer/**", "vending/assets/codedeploy-agent.sh", "customers/*.yaml"],
+    }
+    assert found["on"]["schedule"] and "environments" in found["on"]["workflow_dispatch"]["inputs"]
+    assert found["permissions"] == {"contents": "read"}
+    jobs = found["jobs"]
+    assert list(jobs) == ["which", "bake", "record"]
+    runs = {name: "\n".join(step.get("run", "") for step in job["steps"]) for name, job in jobs.items()}
+    assert 'vending affected --bake --base "$BEFORE" --format json' in runs["which"]
+    assert jobs["bake"]["strategy"]["matrix"]["environment"] == "${{ fromJSON(needs.which.outputs.environments) }}"
+    assert jobs["bake"]["permissions"]["id-token"] == "write" and 'vending bake "$ENVIRONMENT"' in runs["bake"]
+    role = [s for s in jobs["bake"]["steps"] if "configure-aws-credentials" in s.get("uses", "")][0]
+    assert role["with"]["role-to-assume"] == "${{ vars.AWS_APPLY_ROLE_ARN }}"
+    assert jobs["record"]["needs"] == ["which", "bake"]
+    assert jobs["record"]["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert "vending images pull-request" in runs["record"]
+    [pull_request] = [s for s in jobs["record"]["steps"] if "create-pull-request" in s.get("uses", "")]
+    assert pull_request["with"]["branch"] == "vending/images" and pull_request["with"]["add-paths"] == "images/*.json"

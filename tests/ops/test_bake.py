@@ -481,3 +481,98 @@ def test_real_bake_against_the_emulator(workspace, moto_server, monkeypatch, cap
     assert tags["vending:commit-id"] == record["commit"]["id"]
     assert tags["vending:stack"] == "acme-prod"
     assert tags["vending:commit-message"].startswith("Fix quoted things")
+
+
+# --- a dirty tree ----------------------------------------------------------------------------
+
+
+def make_dirty(repo: Path) -> None:
+    """A tracked file with uncommitted changes."""
+    (repo / "app.txt").write_text("committed\n")
+    subprocess.run(["git", "-C", str(repo), "add", "app.txt"], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "app"],
+        check=True,
+    )
+    (repo / "app.txt").write_text("changed, not committed\n")
+
+
+def test_a_dirty_tree_stops_the_bake_before_packer_starts(workspace, fake_packer, capsys):
+    repo = Path(workspace.command[workspace.command.index("--repo") + 1])
+    make_dirty(repo)
+    (repo / "untracked.txt").write_text("untracked files do not count\n")
+    status, out, err = run_cli(capsys, workspace.command)
+    assert (status, out) == (1, "")
+    assert err.strip() == f"uncommitted changes in {repo}: commit or stash them, or pass --allow-dirty"
+    assert not fake_packer.exists()  # packer never ran
+    assert workspace.unchanged()
+
+    status, out, err = run_cli(capsys, [*workspace.command, "--allow-dirty"])
+    assert status == 0, err
+    assert json.loads(workspace.record.read_text())["dirty"] is True
+
+
+def test_a_dirty_bake_is_tagged_and_a_clean_one_is_not(config_dir):
+    config = load_config(config_dir.customer("acme", "prod").path)
+    customer = config.customer("acme-prod")
+    dirty = bake.packer_variables(config.platform, customer, 1, commit(), None, dirty=True)["tags"]
+    clean = bake.packer_variables(config.platform, customer, 1, commit(), None)["tags"]
+    assert dirty["vending:dirty"] == "true" and "vending:dirty" not in clean
+
+
+@pytest.mark.e2e
+def test_dirty_then_clean_bakes_and_prune_against_the_emulator(workspace, moto_server, monkeypatch, capsys):
+    """With the real Packer: a dirty tree refused, then allowed; a clean bake; then prune, dry
+    and applied: the newest AMI (the record's) stays, the older one goes with its snapshots."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    ec2 = boto3.client("ec2", endpoint_url=moto_server, region_name="eu-west-1")
+    repo = Path(workspace.command[workspace.command.index("--repo") + 1])
+    make_dirty(repo)
+    assert run_cli(capsys, workspace.command)[0] == 1
+    assert ec2.describe_images(Owners=["self"])["Images"] == []
+
+    status, _, err = run_cli(capsys, [*workspace.command, "--allow-dirty"])
+    assert status == 0, err
+    dirty = json.loads(workspace.record.read_text())
+    (image,) = ec2.describe_images(ImageIds=[dirty["ami_id"]])["Images"]
+    assert {"Key": "vending:dirty", "Value": "true"} in image["Tags"] and dirty["dirty"] is True
+
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "app.txt"], check=True)
+    clean_command = [*workspace.command[:-1], "43"]  # the next build number
+    status, _, err = run_cli(capsys, clean_command)
+    assert status == 0, err
+    clean = json.loads(workspace.record.read_text())
+    assert "dirty" not in clean
+
+    def state() -> tuple[set[str], set[str]]:
+        amis = ec2.describe_images(Owners=["self"])["Images"]
+        snapshots = {s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]}
+        return {a["ImageId"] for a in amis}, snapshots
+
+    amis, snapshots = state()
+    assert amis == {dirty["ami_id"], clean["ami_id"]}
+    (older_image,) = ec2.describe_images(ImageIds=[dirty["ami_id"]])["Images"]
+    its_snapshots = {m["Ebs"]["SnapshotId"] for m in older_image["BlockDeviceMappings"] if "Ebs" in m}
+    assert its_snapshots and its_snapshots <= snapshots
+    status, out, _ = run_cli(capsys, ["images", "list", "acme-prod"])
+    assert status == 0
+    [header, newest, older] = out.splitlines()
+    assert newest.startswith(clean["ami_id"]) and "bake record" in newest
+    assert older.startswith(dirty["ami_id"]) and "(dirty)" in older
+
+    status, out, _ = run_cli(capsys, ["images", "prune", "acme-prod", "--keep", "1"])
+    assert status == 0
+    assert f"would deregister {dirty['ami_id']} (ami-acme-prod-42)" in out
+    assert out.splitlines()[-1] == "dry run: 1 of 2 AMI(s) to prune, 1 kept; nothing changed (--apply prunes)"
+    assert state() == (amis, snapshots)
+
+    status, out, _ = run_cli(capsys, ["images", "prune", "acme-prod", "--keep", "1", "--apply"])
+    assert status == 0 and out.splitlines()[-1] == "pruned 1 of 2 AMI(s); 1 kept"
+    # One AMI left, and no orphan: exactly the pruned AMI's snapshots are gone.
+    assert state() == ({clean["ami_id"]}, snapshots - its_snapshots)
+    # The record's AMI is never pruned, however many are kept.
+    assert run_cli(capsys, ["images", "prune", "acme-prod", "--keep", "0", "--apply"])[1].splitlines()[-1] == (
+        "pruned 0 of 1 AMI(s); 1 kept"
+    )

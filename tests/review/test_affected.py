@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import ConfigDir
 from vending import cli
@@ -44,6 +45,7 @@ def repo(tmp_path) -> Path:
         "Pipfile.lock": "",
         "README.md": "",
         "packer/x.hcl": "",
+        "vending/assets/codedeploy-agent.sh": "",
     }.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
@@ -136,3 +138,40 @@ def test_an_unknown_base_is_one_clear_error(repo, monkeypatch, capsys):
     monkeypatch.delenv("VENDING_CUSTOMERS_DIR", raising=False)
     assert cli.main(["affected", "--base", "no-such-ref"]) == 1
     assert "no-such-ref" in capsys.readouterr().err
+
+
+def to_bake(repo: Path, monkeypatch, capsys, *args: str) -> tuple[int, list[str], str]:
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("VENDING_CUSTOMERS_DIR", raising=False)
+    status = cli.main(["affected", "--bake", *args])
+    captured = capsys.readouterr()
+    return status, captured.out.split(), captured.err
+
+
+@pytest.mark.parametrize("path", ["packer/x.hcl", "vending/assets/codedeploy-agent.sh"])
+def test_a_change_to_what_every_image_is_baked_from_bakes_every_environment(repo, monkeypatch, capsys, path):
+    commit(repo, {path: "# changed\n"})
+    status, found, err = to_bake(repo, monkeypatch, capsys, "--base", "main")
+    assert (status, found) == (0, ["acme-dev", "acme-prod"])
+    assert f"acme-dev: its image inputs changed ({path})" in err
+
+
+def test_a_changed_image_section_bakes_that_environment_and_nothing_else_does(repo, monkeypatch, capsys):
+    dev = yaml.safe_load((repo / "customers/acme-dev.yaml").read_text())
+    dev["image"]["instance_type"] = "t3.large"
+    commit(repo, {"customers/acme-dev.yaml": yaml.safe_dump(dev)})
+    prod = yaml.safe_load((repo / "customers/acme-prod.yaml").read_text())
+    prod["instances"] = {"max": 7}  # not an image input
+    commit(repo, {"customers/acme-prod.yaml": yaml.safe_dump(prod)})
+    assert to_bake(repo, monkeypatch, capsys, "--base", "main")[:2] == (0, ["acme-dev"])
+    assert to_bake(repo, monkeypatch, capsys, "--base", "main", "--format", "json")[1] == ['["acme-dev"]']
+
+
+def test_every_environment_bakes_but_those_that_pin_an_image(repo, monkeypatch, capsys):
+    prod = yaml.safe_load((repo / "customers/acme-prod.yaml").read_text())
+    prod["image"]["ami_id"] = "ami-0123456789abcdef0"
+    (repo / "customers/acme-prod.yaml").write_text(yaml.safe_dump(prod))
+    assert to_bake(repo, monkeypatch, capsys)[:2] == (0, ["acme-dev"])
+    status, found, err = to_bake(repo, monkeypatch, capsys, "acme-prod", "nope-dev")
+    assert status == 1 and found == []
+    assert "acme-prod: image.ami_id pins its image: nothing to bake" in err and "nope-dev: no such environment" in err

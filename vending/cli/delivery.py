@@ -16,7 +16,7 @@ from vending.settings import Settings
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
-    from vending.cli.review import affected_stacks
+    from vending.cli.review import affected_stacks, image_cautions
     from vending.delivery import plan, waves
     from vending.ops import terraform
     from vending.review import report
@@ -47,6 +47,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         names = list(waves.shard(sorted(names), *args.shard))
     if names:
         synthesize(dataclasses.replace(settings, stacks=tuple(names)))
+    images = image_cautions(settings, names, "HEAD")  # records baked from this history
     env = terraform.environment(os.environ)
     reviews = plan.plan(
         settings.outdir,
@@ -59,6 +60,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         intro=intro,
         removed=removed,
         shard="/".join(map(str, args.shard)) if args.shard else None,
+        images=images,
     )
     return _planned(reviews, args.out)
 

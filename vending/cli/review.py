@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import re
 import sys
@@ -64,8 +65,9 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
         base, head = (output.checked(Path(path)) for path in args.synth_diff)
         reviews, removed = synth_diff.compare(base, head)
         kind = {"title": "Synth diff", "intro": synth_diff.intro(len(reviews)), "actions": synth_diff.ACTIONS}
-        emit(report.document(reviews, format=args.format, removed=removed, **kind, **plans), args.out)
-        return report.exit_status(reviews)
+        images = image_cautions(settings, [r.stack for r in reviews], args.base)
+        emit(report.document(reviews, format=args.format, removed=removed, images=images, **kind, **plans), args.out)
+        return _strictly(report.exit_status(reviews), images, args.strict)
 
     removed: list[str] = []
     if args.base and not args.stacks:
@@ -76,25 +78,80 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
         names, intro = stacks(settings, args.stacks), ""
     outdir = _synthesized(args, settings, names)
     reviews = report.plan_stacks(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
-    emit(report.document(reviews, format=args.format, intro=intro, removed=removed, **plans), args.out)
-    return report.exit_status(reviews)
+    images = image_cautions(settings, names, args.base)
+    emit(report.document(reviews, format=args.format, intro=intro, removed=removed, images=images, **plans), args.out)
+    return _strictly(report.exit_status(reviews), images, args.strict)
+
+
+def image_cautions(settings: Settings, names: list[str], base: str | None) -> list[str]:
+    """What the review cautions about the images of these stacks' fleets (review.provenance)."""
+    from vending.model.load import load_config
+    from vending.review import provenance
+
+    config = load_config(settings.customers_dir)
+    return provenance.cautions(config, settings.images_dir, names, repo=Path.cwd(), base=base)
+
+
+def _strictly(status: int, images: list[str], strict: bool) -> int:
+    if strict and images:
+        print(f"review --strict: {len(images)} image caution(s), see the report", file=sys.stderr)
+        return 1
+    return status
 
 
 def _affected_command(args: argparse.Namespace, settings: Settings) -> int:
     from vending.model.naming import production_stack
 
-    if args.since_applied:
+    if args.bake:
+        found = _to_bake(args, settings)
+    elif args.environments:
+        raise ConfigError(["affected: environments are named only with --bake"])
+    elif args.since_applied:
         from vending.delivery.pending import pending
 
         found = pending(settings)
     elif args.base:
         found = affected_stacks(args.base, settings, paths_only=args.paths_only).stacks
     else:
-        raise ConfigError(["affected: give --base REF or --since-applied"])
-    for stack in found:
-        if args.only is None or production_stack(stack) == (args.only == "production"):
+        raise ConfigError(["affected: give --base REF, --since-applied or --bake"])
+    found = [stack for stack in found if args.only is None or production_stack(stack) == (args.only == "production")]
+    if args.format == "json":
+        print(json.dumps(found))
+    else:
+        for stack in found:
             print(stack)
     return 0
+
+
+def _to_bake(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """The environments to bake: those named, those whose image inputs changed since ``--base``,
+    or every one that bakes (none whose ``image.ami_id`` pins an image)."""
+    from vending.model.load import load_config
+    from vending.review import affected
+
+    config = load_config(settings.customers_dir)
+    baking = [c.stack_name for c in config.customers if c.image.ami_id is None]
+    if args.environments:
+        known = {c.stack_name for c in config.customers}
+        problems = [
+            f"{name}: no such environment"
+            if name not in known
+            else f"{name}: image.ami_id pins its image: nothing to bake"
+            for name in args.environments
+            if name not in baking
+        ]
+        if problems:
+            raise ConfigError(problems)
+        return [name for name in baking if name in args.environments]
+    if not args.base:
+        return baking
+    try:
+        found = affected.image_changes(Path.cwd(), args.base, environments=baking, customers_dir=settings.customers_dir)
+    except affected.GitError as error:
+        raise ConfigError([str(error)]) from None
+    for environment, path in found.items():
+        print(f"{environment}: its image inputs changed ({path})", file=sys.stderr)
+    return list(found)
 
 
 def _drift(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,7 +180,11 @@ def register(commands) -> None:
         "review", help="plan stacks and write one Markdown report (exit 0 no changes, 2 changes, 1 error)"
     )
     review.add_argument("stacks", nargs="*", metavar="STACK", help="stacks to plan (default: all, or see --base)")
-    review.add_argument("--base", metavar="REF", help="plan only the stacks that changes since REF touch")
+    review.add_argument(
+        "--base",
+        metavar="REF",
+        help="plan only the stacks that changes since REF touch; bake records must be of commits on REF",
+    )
     review.add_argument("--paths-only", action="store_true", help=PATHS_ONLY)
     review.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
     review.add_argument(
@@ -141,6 +202,9 @@ def register(commands) -> None:
         "--commit", type=_sha, metavar="SHA", help="the commit reviewed, named in the report (CI: the head's)"
     )
     review.add_argument(
+        "--strict", action="store_true", help="exit 1 on an image caution (an unbaked production fleet, say)"
+    )
+    review.add_argument(
         "--synth-diff",
         nargs=2,
         metavar=("BASE_OUT", "HEAD_OUT"),
@@ -149,7 +213,14 @@ def register(commands) -> None:
     review.set_defaults(handler=_review)
 
     touched = commands.add_parser("affected", help="list the stacks that changes since a git ref touch")
+    touched.add_argument(
+        "environments", nargs="*", metavar="ENV", help="with --bake: these environments (checked that they bake)"
+    )
     touched.add_argument("--base", metavar="REF", help="e.g. origin/main")
+    touched.add_argument(
+        "--bake", action="store_true", help="the environments to bake: whose image inputs changed since --base (or all)"
+    )
+    touched.add_argument("--format", choices=["lines", "json"], default="lines", help="one per line, or a JSON list")
     touched.add_argument(
         "--since-applied", action="store_true", help="the stacks not applied at this commit (failed, rejected, new)"
     )

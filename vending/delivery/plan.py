@@ -168,10 +168,12 @@ def plan(
     intro: str = "",
     removed: list[str] = (),
     shard: str | None = None,
+    images: list[str] = (),
 ) -> list[StackReview]:
     """Plan ``stacks`` of the synthesized ``outdir`` into ``out`` (which must not exist yet) and
     write its manifest and review; the reviews, one per stack. ``shard`` (``I/N``): these are the
-    I-th of N shards of a run's stacks, to be merged."""
+    I-th of N shards of a run's stacks, to be merged. ``images``: the review's cautions about
+    the fleets' images (review.provenance)."""
     _fresh(out)
     stacks, destroying = list(stacks), set(destroy)
     manifest = output.stacks(outdir) if stacks else {}
@@ -185,7 +187,7 @@ def plan(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         planned = list(pool.map(one, stacks))
-    return write(out, planned, commit=commit, intro=intro, removed=list(removed), shard=shard)
+    return write(out, planned, commit=commit, intro=intro, removed=list(removed), shard=shard, images=list(images))
 
 
 def write(
@@ -196,6 +198,7 @@ def write(
     intro: str,
     removed: list[str],
     shard: str | None = None,
+    images: list[str] = (),
 ) -> list[StackReview]:
     """The manifest and review of the stacks planned in ``out``; their reviews."""
     reviews = [report.waiting(r, planned) for r in planned]
@@ -212,6 +215,7 @@ def write(
         "intro": intro,
         "removed": removed,
         "shard": shard,
+        "image_cautions": list(images),
         "stacks": saved,
         "waves": [{**asdict(w), "stacks": list(w.stacks)} for w in all_waves],
         "not_planned": {r.stack: {"error": r.error, "note": r.note} for r in reviews if r.stack not in saved},
@@ -225,10 +229,11 @@ def write(
             removed=removed,
             full_plan=lambda s: f"`{out}/stacks/{s}/plan.txt`",
             commit="" if commit == "unknown" else commit,
+            images=list(images),
         ),
         encoding="utf-8",
     )
-    found = report.as_data(reviews, removed=removed)
+    found = report.as_data(reviews, removed=removed, images=list(images))
     (out / "review.json").write_text(json.dumps(found, indent=2) + "\n")
     return reviews
 
@@ -261,7 +266,8 @@ def merge(parts: Iterable[Path], out: Path) -> list[StackReview]:
         planned += [StackReview(stack, **why) for stack, why in document["not_planned"].items()]
     planned.sort(key=lambda r: r.stack)
     first = documents[0][1]
-    return write(out, planned, commit=commits.pop(), intro=first["intro"], removed=first["removed"])
+    images = [line for _, document in documents for line in document["image_cautions"]]
+    return write(out, planned, commit=commits.pop(), intro=first["intro"], removed=first["removed"], images=images)
 
 
 def _fresh(out: Path) -> None:

@@ -185,7 +185,19 @@ class Demo:
     def bake(self, stack: str) -> str:
         output = self.run(
             f"bake-{stack}",
-            [sys.executable, "-m", "vending", "bake", stack, "--repo", str(REPO_ROOT), "--build-number", "1"],
+            # A demo may run from a working tree with changes: the record and the AMI say so.
+            [
+                sys.executable,
+                "-m",
+                "vending",
+                "bake",
+                stack,
+                "--repo",
+                str(REPO_ROOT),
+                "--build-number",
+                "1",
+                "--allow-dirty",
+            ],
         )
         exports = dict(
             line.removeprefix("export ").split("=", 1) for line in output.splitlines() if line.startswith("export ")

@@ -73,6 +73,18 @@ def commit_from_git(repo: Path) -> Commit:
     return Commit(commit_id, time, author, message.strip())
 
 
+def uncommitted_changes(repo: Path) -> bool:
+    """Whether tracked files of the repository differ from its HEAD (False where git cannot tell:
+    no git, no repository, as on a CI runner that only has the CI's variables)."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+        )
+    except FileNotFoundError:
+        return False
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
 def commit_from_ci(environ: Mapping[str, str]) -> Commit | None:
     """The commit as the CI describes it. GitHub's event payload gives the message and time;
     elsewhere the time is the bake's own."""
@@ -131,7 +143,9 @@ def tag_text(text: str, limit: int = TAG_VALUE_MAX) -> str:
     return fit_utf16(" ".join(_TAG_DISALLOWED.sub(" ", text).split()), limit)
 
 
-def ami_tags(platform: Platform, customer: Customer, ami_name: str, build: str, commit: Commit) -> dict[str, str]:
+def ami_tags(
+    platform: Platform, customer: Customer, ami_name: str, build: str, commit: Commit, *, dirty: bool = False
+) -> dict[str, str]:
     tags = {
         **platform.tags,
         **customer.tags,
@@ -142,12 +156,19 @@ def ami_tags(platform: Platform, customer: Customer, ami_name: str, build: str, 
         "vending:commit-time": commit.time,
         "vending:commit-author": commit.author,
         "vending:commit-message": commit.message,
+        **({"vending:dirty": "true"} if dirty else {}),
     }
     return {tag_text(key, TAG_KEY_MAX): tag_text(value) for key, value in tags.items()}
 
 
 def packer_variables(
-    platform: Platform, customer: Customer, build_number: int, commit: Commit, endpoint_url: str | None
+    platform: Platform,
+    customer: Customer,
+    build_number: int,
+    commit: Commit,
+    endpoint_url: str | None,
+    *,
+    dirty: bool = False,
 ) -> dict:
     names = customer.names(platform)
     build = str(build_number)
@@ -159,7 +180,7 @@ def packer_variables(
         "ssh_username": customer.image.ssh_username,
         "ami_name": ami_name,
         "ami_description": description(commit),
-        "tags": ami_tags(platform, customer, ami_name, build, commit),
+        "tags": ami_tags(platform, customer, ami_name, build, commit, dirty=dirty),
         "instance_name": names.instance_name(build),
         # An emulator runs no instance that Packer could connect to.
         "communicator": "none" if endpoint_url else "ssh",
@@ -294,13 +315,15 @@ def bake(
     build_number: int,
     images_dir: Path,
     endpoint_url: str | None = None,
+    dirty: bool = False,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Bake, then record the AMI; returns the record. Raises BakeError, or KeyboardInterrupt
-    when interrupted, with the previous record untouched."""
+    when interrupted, with the previous record untouched. ``dirty``: the commit's tree had
+    uncommitted changes (recorded, and tagged on the AMI)."""
     packer = find_packer()
     version = parse_version(subprocess.run([packer, "version"], capture_output=True, text=True).stdout)
-    variables = packer_variables(platform, customer, build_number, commit, endpoint_url)
+    variables = packer_variables(platform, customer, build_number, commit, endpoint_url, dirty=dirty)
     log(f"baking {variables['ami_name']} from {customer.image.source_ami} with Packer {'.'.join(map(str, version))}")
     with tempfile.TemporaryDirectory(prefix="vending-bake-") as workdir:
         directory = Path(workdir)
@@ -323,6 +346,7 @@ def bake(
         "built_at": _now(),
         "source_ami": customer.image.source_ami,
         "commit": asdict(commit),
+        **({"dirty": True} if dirty else {}),
     }
     images.write_record(images_dir, customer.stack_name, record)
     return record

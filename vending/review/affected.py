@@ -68,6 +68,12 @@ def merge_base(repo: Path, base: str) -> str:
     return _git(repo, "merge-base", base, "HEAD").strip()
 
 
+def is_ancestor(repo: Path, commit: str, ref: str) -> bool:
+    """Whether ``commit`` is on ``ref`` (False for a commit the repository does not know)."""
+    done = subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", commit, ref], capture_output=True)
+    return bool(commit) and done.returncode == 0
+
+
 def changed_files(repo: Path, base: str) -> list[Change]:
     """Files changed on this branch since it left ``base`` (``git diff base...HEAD``)."""
     fields = _git(repo, "diff", "--name-status", "-z", "-M", f"{base}...HEAD").split("\0")
@@ -155,6 +161,44 @@ def from_git(repo: Path, base: str, *, known: list[str], customers_dir: Path, im
     return affected(
         changes, known=known, customers_dir=customers, images_dir=relative(images_dir), lock_entries=entries
     )
+
+
+# --- what the images are baked from -------------------------------------------------------
+
+# What goes into every environment's image: the Packer template and the CodeDeploy agent script.
+IMAGE_INPUTS = ("packer/", "vending/assets/codedeploy-agent.sh")
+
+
+def image_changes(repo: Path, base: str, *, environments: list[str], customers_dir: Path) -> dict[str, str]:
+    """Of ``environments``, those whose image inputs changed in ``base...HEAD``: every one for a
+    change to ``IMAGE_INPUTS``, else those whose customer file's ``image:`` section differs (a new
+    file's included); each with the path that changed it."""
+    root = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
+    customers = PurePosixPath((repo / customers_dir).resolve().relative_to(root.resolve()).as_posix())
+    changes = changed_files(repo, base)
+    for change in changes:
+        for path in (change.path, change.old_path):
+            if path and path.startswith(IMAGE_INPUTS):
+                return {environment: path for environment in environments}
+    since = merge_base(repo, base)
+    found = {}
+    for change in changes:
+        where = PurePosixPath(change.path)
+        if change.status == "D" or where.parent != customers or where.stem not in environments:
+            continue
+        if _image_section(file_at(root, since, change.old_path or change.path)) != _image_section(
+            file_at(root, "HEAD", change.path)
+        ):
+            found[where.stem] = change.path
+    return {environment: found[environment] for environment in environments if environment in found}
+
+
+def _image_section(text: str) -> object:
+    try:
+        data = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        return text  # unreadable: compared as text
+    return data.get("image") if isinstance(data, dict) else None
 
 
 # --- what the synthesized output says ------------------------------------------------------

@@ -253,8 +253,10 @@ def _status(review: StackReview) -> str:
     return f"{status} · {review.note}" if review.note else status
 
 
-def _warnings(reviews: list[StackReview], removed: list[str]) -> list[str]:
+def _warnings(reviews: list[StackReview], removed: list[str], images: list[str] = ()) -> list[str]:
     lines = []
+    if images:
+        lines += ["> [!CAUTION]", "> **⚠️ Image provenance**", *(f"> - {line}" for line in images), ""]
     loud = [(r.stack, c) for r in reviews for c in r.changes if stateful(c)]
     prevented = [(r.stack, address) for r in reviews for address in PREVENTED.findall(r.error)]
     if loud or prevented:
@@ -397,6 +399,7 @@ def render(
     full_plan: Callable[[str], str] | None = None,
     full_report: str = "`vending review` writes it whole",
     commit: str = "",
+    images: list[str] = (),
 ) -> str:
     """The report, at most ``limit`` characters, whatever the platform's size.
 
@@ -406,7 +409,8 @@ def render(
     stack's detail, as many as fit, and their plan texts cut to share what is left, each cut
     saying where the whole is (``full_plan(stack)``; ``full_report`` for the whole report).
     With ``commit``, the report says which commit it reviews, and so does a hidden line
-    (``COMMIT``) that CI reads back."""
+    (``COMMIT``) that CI reads back. ``images``: cautions about the fleets' images
+    (review.provenance)."""
     full_plan = full_plan or (lambda stack: f"`vending review {stack}` prints it")
     shown = _production_first([r for r in reviews if listed(r)])
     changing = [r for r in reviews if r.changes]
@@ -416,7 +420,7 @@ def render(
         intro = f"At commit {code(commit)}. {intro}".strip()
     if intro:
         head += [intro, ""]
-    head += _warnings(reviews, list(removed))
+    head += _warnings(reviews, list(removed), list(images))
     table = (
         _table(shown, actions)
         if shown
@@ -490,12 +494,13 @@ def document(
     plans_dir: Path | None = None,
     plans_url: str | None = None,
     commit: str = "",
+    images: list[str] = (),
 ) -> str:
     """The report as a comment (Markdown) or as data (JSON). With ``plans_dir``, each stack's
     plan and the whole report, uncut, are written there too, and the comment points to them
     (in the artifacts of the CI run at ``plans_url``)."""
     if format == "json":
-        found = as_data(reviews, title=title, removed=removed) | ({"commit": commit} if commit else {})
+        found = as_data(reviews, title=title, removed=removed, images=images) | ({"commit": commit} if commit else {})
         return json.dumps(found, indent=2, ensure_ascii=False) + "\n"
     kind = {
         "title": title,
@@ -503,6 +508,7 @@ def document(
         "actions": actions,
         "removed": list(removed),
         "commit": commit,
+        "images": list(images),
     }
     if plans_dir is None:
         return render(reviews, **kind)
@@ -516,7 +522,9 @@ def document(
     return text + link if len(text) + len(link) <= COMMENT_LIMIT else text
 
 
-def as_data(reviews: list[StackReview], *, title: str = "Plan review", removed: list[str] = ()) -> dict:
+def as_data(
+    reviews: list[StackReview], *, title: str = "Plan review", removed: list[str] = (), images: list[str] = ()
+) -> dict:
     """What the report says, as data (``vending review --format json``)."""
 
     def change(c: ResourceChange) -> dict:
@@ -542,6 +550,7 @@ def as_data(reviews: list[StackReview], *, title: str = "Plan review", removed: 
             if stateful(c)
         ],
         "needs_approval": [r.stack for r in reviews if r.needs_approval],
+        "image_cautions": list(images),
         "removed": list(removed),
         "results": [
             {
