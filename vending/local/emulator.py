@@ -71,7 +71,8 @@ def _is_emulator(pid: int) -> bool:
 
 def _responds(emulator: Emulator) -> bool:
     try:
-        with urllib.request.urlopen(f"{emulator.url}/moto-api/data.json", timeout=2) as response:  # noqa: S310
+        # The dashboard, not its data.json: moto fails to serialize some state (IAM groups) there.
+        with urllib.request.urlopen(f"{emulator.url}/moto-api/", timeout=2) as response:  # noqa: S310
             return response.status == 200
     except OSError:
         return False
