@@ -129,3 +129,13 @@ def test_sample_lock_is_up_to_date():
     config = load_config("customers")
     lock = priorities.read_lock(Path("customers"))
     assert not priorities.allocate(config, lock).changed(lock), "run make synth and commit customers/priorities.lock"
+
+
+def test_the_update_line_names_the_first_new_numbers_and_counts_the_rest():
+    names = [f"bench{index:04d}-dev" for index in range(500)]
+    many = priorities.Allocation({}, {name: 100 + index for index, name in enumerate(names)}, names)
+    assert priorities.added(many) == (
+        ", ".join(f"bench{index:04d}-dev → {100 + index}" for index in range(10)) + ", … and 490 more"
+    )
+    assert priorities.added(priorities.Allocation({}, {"acme-dev": 100}, ["acme-dev"])) == "acme-dev → 100"
+    assert priorities.added(priorities.Allocation({}, {"acme-dev": 100}, [])) == "pins recorded"

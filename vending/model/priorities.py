@@ -131,6 +131,14 @@ def prune_lock(directory: Path, config: Config, lock: dict[str, int]) -> list[st
     return removed
 
 
+def added(allocation: Allocation, shown: int = 10) -> str:
+    """The new numbers, for the line that says the lock was updated: the first ``shown`` of them,
+    and how many more (500 new environments make one line, not 500)."""
+    named = [f"{name} → {allocation.lock[name]}" for name in allocation.added[:shown]]
+    more = len(allocation.added) - len(named)
+    return ", ".join(named) + (f", … and {more:,} more" if more > 0 else "") or "pins recorded"
+
+
 def table(allocation: Allocation) -> list[str]:
     """One line per number, lowest first: who holds it, and whether it is new, locked or retired."""
     lines = []

@@ -201,8 +201,7 @@ def synthesize(settings: Settings, log: Callable[[str], None] = _stderr) -> Synt
     allocation = prepared.allocation
     if allocation.changed(prepared.previous_lock):
         priorities.write_lock(settings.customers_dir, allocation.lock)
-        added = ", ".join(f"{name} → {allocation.lock[name]}" for name in allocation.added)
-        log(f"{settings.customers_dir / priorities.LOCK_FILE}: updated ({added or 'pins recorded'}); commit it")
+        log(f"{settings.customers_dir / priorities.LOCK_FILE}: updated ({priorities.added(allocation)}); commit it")
     if store:
         store.record(outdir, {s: (keys[s], manifest[s]) for s in (*to_build, *cached)}, version)
         store.record_inputs(settings)  # after the lock's update, which is an input too
