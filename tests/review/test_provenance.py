@@ -5,6 +5,7 @@ whose commit is not on the base branch (or was baked from a dirty tree), are cau
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from tests.conftest import ConfigDir
 from vending import cli
 from vending.model import images
 from vending.model.load import load_config
-from vending.review import provenance, report
+from vending.review import plans, provenance, report
 from vending.review.report import StackReview
 
 STACKS = ["shared-alb", "acme-dev", "acme-dev-pipeline", "acme-prod", "acme-prod-pipeline"]
@@ -40,7 +41,8 @@ def repo(tmp_path) -> Path:
 
 def cautions(repo: Path, base: str | None = "main") -> list[str]:
     config = load_config(repo / "customers")
-    return provenance.cautions(config, repo / "images", STACKS, repo=repo, base=base)
+    found = provenance.cautions(config, repo / "images", STACKS, repo=repo, base=base)
+    return [line for lines in found.values() for line in lines]
 
 
 def record(repo: Path, stack: str, commit: str, **extra) -> None:
@@ -71,20 +73,33 @@ def test_a_record_baked_from_a_dirty_tree_is_a_caution(repo):
     assert "baked from a tree with uncommitted changes" in found
 
 
-def test_the_report_cautions_first_and_its_data_too():
+def test_the_report_cautions_first_for_the_stacks_that_change_and_its_data_too():
     lines = ["`acme-prod`: production's fleet would run the unbaked source image `ami-1`"]
-    text = report.render([StackReview("acme-prod")], images=lines)
-    assert f"> [!CAUTION]\n> **⚠️ Image provenance**\n> - {lines[0]}\n" in text
-    assert report.as_data([StackReview("acme-prod")], images=lines)["image_cautions"] == lines
+    change = plans.ResourceChange("aws_launch_template.fleet", "aws_launch_template", "update", ("image_id",))
+    changing = [StackReview("acme-prod", (change,)), StackReview("globex-prod")]
+    images = {"acme-prod": lines, "globex-prod": ["`globex-prod`: unbaked"]}
+    text = report.render(changing, images=images)
+    assert f"> [!CAUTION]\n> **⚠️ Image provenance**\n> - {lines[0]}\n\n" in text
+    assert "globex-prod`: unbaked" not in text  # its plan applies nothing
+    assert report.as_data(changing, images=images)["image_cautions"] == lines
+    assert "Image provenance" not in report.render([StackReview("acme-prod")], images=images)
 
 
 def test_review_strict_fails_on_a_caution(sample_synth, samples_dir, tmp_path, monkeypatch, capsys):
+    """The samples' production fleets run their source images (no records here): a synth diff
+    that changes acme-prod's stack cautions about it alone, and --strict fails on that."""
+    head = tmp_path / "head.out"
+    shutil.copytree(sample_synth.outdir, head)
+    stack = head / "stacks" / "acme-prod" / "cdk.tf.json"
+    data = json.loads(stack.read_text())
+    next(iter(data["resource"]["aws_autoscaling_group"].values()))["max_size"] = 9
+    stack.write_text(json.dumps(data))
     monkeypatch.setenv("VENDING_CUSTOMERS_DIR", str(samples_dir))
     monkeypatch.setenv("VENDING_IMAGES_DIR", str(tmp_path / "no-records"))
-    out = str(sample_synth.outdir)
-    arguments = ["review", "--synth-diff", out, out, "--format", "json", "--out", str(tmp_path / "review.json")]
-    assert cli.main(arguments) == 0
+    arguments = ["review", "--synth-diff", str(sample_synth.outdir), str(head), "--format", "json"]
+    arguments += ["--out", str(tmp_path / "review.json")]
+    assert cli.main(arguments) == 2
     found = json.loads((tmp_path / "review.json").read_text())["image_cautions"]
-    assert [line.split("`")[1] for line in found] == ["acme-prod", "globex-prod"]  # the samples' production fleets
+    assert [line.split("`")[1] for line in found] == ["acme-prod"]  # not globex-prod: unchanged
     assert cli.main([*arguments, "--strict"]) == 1
-    assert "review --strict: 2 image caution(s)" in capsys.readouterr().err
+    assert "review --strict: 1 image caution(s)" in capsys.readouterr().err

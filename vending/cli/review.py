@@ -67,7 +67,7 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
         kind = {"title": "Synth diff", "intro": synth_diff.intro(len(reviews)), "actions": synth_diff.ACTIONS}
         images = image_cautions(settings, [r.stack for r in reviews], args.base)
         emit(report.document(reviews, format=args.format, removed=removed, images=images, **kind, **plans), args.out)
-        return _strictly(report.exit_status(reviews), images, args.strict)
+        return _strictly(report.exit_status(reviews), report.image_cautions(reviews, images), args.strict)
 
     removed: list[str] = []
     if args.base and not args.stacks:
@@ -80,11 +80,11 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     reviews = report.plan_stacks(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
     images = image_cautions(settings, names, args.base)
     emit(report.document(reviews, format=args.format, intro=intro, removed=removed, images=images, **plans), args.out)
-    return _strictly(report.exit_status(reviews), images, args.strict)
+    return _strictly(report.exit_status(reviews), report.image_cautions(reviews, images), args.strict)
 
 
-def image_cautions(settings: Settings, names: list[str], base: str | None) -> list[str]:
-    """What the review cautions about the images of these stacks' fleets (review.provenance)."""
+def image_cautions(settings: Settings, names: list[str], base: str | None) -> dict[str, list[str]]:
+    """What the review cautions about the images of these stacks' fleets, by stack (review.provenance)."""
     from vending.model.load import load_config
     from vending.review import provenance
 
@@ -92,9 +92,9 @@ def image_cautions(settings: Settings, names: list[str], base: str | None) -> li
     return provenance.cautions(config, settings.images_dir, names, repo=Path.cwd(), base=base)
 
 
-def _strictly(status: int, images: list[str], strict: bool) -> int:
-    if strict and images:
-        print(f"review --strict: {len(images)} image caution(s), see the report", file=sys.stderr)
+def _strictly(status: int, shown: list[str], strict: bool) -> int:
+    if strict and shown:
+        print(f"review --strict: {len(shown)} image caution(s), see the report", file=sys.stderr)
         return 1
     return status
 

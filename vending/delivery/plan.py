@@ -168,12 +168,12 @@ def plan(
     intro: str = "",
     removed: list[str] = (),
     shard: str | None = None,
-    images: list[str] = (),
+    images: dict[str, list[str]] | None = None,
 ) -> list[StackReview]:
     """Plan ``stacks`` of the synthesized ``outdir`` into ``out`` (which must not exist yet) and
     write its manifest and review; the reviews, one per stack. ``shard`` (``I/N``): these are the
     I-th of N shards of a run's stacks, to be merged. ``images``: the review's cautions about
-    the fleets' images (review.provenance)."""
+    the fleets' images, by stack (review.provenance)."""
     _fresh(out)
     stacks, destroying = list(stacks), set(destroy)
     manifest = output.stacks(outdir) if stacks else {}
@@ -187,7 +187,7 @@ def plan(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         planned = list(pool.map(one, stacks))
-    return write(out, planned, commit=commit, intro=intro, removed=list(removed), shard=shard, images=list(images))
+    return write(out, planned, commit=commit, intro=intro, removed=list(removed), shard=shard, images=images)
 
 
 def write(
@@ -198,7 +198,7 @@ def write(
     intro: str,
     removed: list[str],
     shard: str | None = None,
-    images: list[str] = (),
+    images: dict[str, list[str]] | None = None,
 ) -> list[StackReview]:
     """The manifest and review of the stacks planned in ``out``; their reviews."""
     reviews = [report.waiting(r, planned) for r in planned]
@@ -215,7 +215,7 @@ def write(
         "intro": intro,
         "removed": removed,
         "shard": shard,
-        "image_cautions": list(images),
+        "image_cautions": images or {},
         "stacks": saved,
         "waves": [{**asdict(w), "stacks": list(w.stacks)} for w in all_waves],
         "not_planned": {r.stack: {"error": r.error, "note": r.note} for r in reviews if r.stack not in saved},
@@ -229,11 +229,11 @@ def write(
             removed=removed,
             full_plan=lambda s: f"`{out}/stacks/{s}/plan.txt`",
             commit="" if commit == "unknown" else commit,
-            images=list(images),
+            images=images,
         ),
         encoding="utf-8",
     )
-    found = report.as_data(reviews, removed=removed, images=list(images))
+    found = report.as_data(reviews, removed=removed, images=images)
     (out / "review.json").write_text(json.dumps(found, indent=2) + "\n")
     return reviews
 
@@ -266,7 +266,7 @@ def merge(parts: Iterable[Path], out: Path) -> list[StackReview]:
         planned += [StackReview(stack, **why) for stack, why in document["not_planned"].items()]
     planned.sort(key=lambda r: r.stack)
     first = documents[0][1]
-    images = [line for _, document in documents for line in document["image_cautions"]]
+    images = {stack: lines for _, document in documents for stack, lines in document["image_cautions"].items()}
     return write(out, planned, commit=commits.pop(), intro=first["intro"], removed=first["removed"], images=images)
 
 

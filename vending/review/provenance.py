@@ -2,7 +2,8 @@
 fleet that would run the unbaked source image (instance refresh would move production onto
 it), and a bake record whose commit is not on the base branch (baked from a laptop's commit,
 or from a branch that was squash-merged), or that was baked from a tree with uncommitted
-changes. ``vending review --strict`` fails on any of them."""
+changes. The review shows those of the stacks that change; ``vending review --strict`` fails
+on them."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from vending.review import affected
 from vending.review.report import code
 
 
-def cautions(config: Config, images_dir: Path, stacks: Iterable[str], *, repo: Path, base: str | None) -> list[str]:
-    """One line per caution about the fleets of ``stacks`` (the environment stacks among them);
+def cautions(
+    config: Config, images_dir: Path, stacks: Iterable[str], *, repo: Path, base: str | None
+) -> dict[str, list[str]]:
+    """The cautions about the fleets of ``stacks`` (the environment stacks among them), by stack;
     the record's commit is checked against ``base`` when it is given."""
-    found = []
+    found: dict[str, list[str]] = {}
     environments = {customer.stack_name for customer in config.customers}
     for stack in stacks:
         if stack not in environments:  # shared-alb, a pipeline, or a removed environment
@@ -27,19 +30,21 @@ def cautions(config: Config, images_dir: Path, stacks: Iterable[str], *, repo: P
         record = images.read_record(images_dir, stack)
         fleet = images.choose(customer, record)
         path = code(str(images.record_path(images_dir, stack)))
+        lines = []
         if fleet.origin == images.UNBAKED and customer.production:
-            found.append(
+            lines.append(
                 f"{code(stack)}: production's fleet would run the unbaked source image {code(fleet.ami_id)}"
                 f" (no bake record {path}, no `image.ami_id` pin): bake it (`vending bake {stack}`) or pin an image"
             )
-        if fleet.origin != images.BAKED:
-            continue
-        commit = str((record.get("commit") or {}).get("id") or "")
-        if record.get("dirty"):
-            found.append(f"{path}: baked from a tree with uncommitted changes (commit {code(commit[:12])})")
-        if base and not affected.is_ancestor(repo, commit, base):
-            found.append(
-                f"{path}: baked from commit {code(commit[:12] or '(none)')}, which is not on {code(base)}"
-                " (a local commit, or a branch squash-merged since?): bake it again from the base branch"
-            )
+        if fleet.origin == images.BAKED:
+            commit = str((record.get("commit") or {}).get("id") or "")
+            if record.get("dirty"):
+                lines.append(f"{path}: baked from a tree with uncommitted changes (commit {code(commit[:12])})")
+            if base and not affected.is_ancestor(repo, commit, base):
+                lines.append(
+                    f"{path}: baked from commit {code(commit[:12] or '(none)')}, which is not on {code(base)}"
+                    " (a local commit, or a branch squash-merged since?): bake it again from the base branch"
+                )
+        if lines:
+            found[stack] = lines
     return found

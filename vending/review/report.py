@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,6 +253,12 @@ def _status(review: StackReview) -> str:
     return f"{status} · {review.note}" if review.note else status
 
 
+def image_cautions(reviews: list[StackReview], images: Mapping[str, list[str]] | None) -> list[str]:
+    """The image cautions (review.provenance, by stack) of the stacks that change: an unchanged
+    stack's plan applies nothing."""
+    return [line for r in reviews if r.changes for line in (images or {}).get(r.stack, ())]
+
+
 def _warnings(reviews: list[StackReview], removed: list[str], images: list[str] = ()) -> list[str]:
     lines = []
     if images:
@@ -399,7 +405,7 @@ def render(
     full_plan: Callable[[str], str] | None = None,
     full_report: str = "`vending review` writes it whole",
     commit: str = "",
-    images: list[str] = (),
+    images: Mapping[str, list[str]] | None = None,
 ) -> str:
     """The report, at most ``limit`` characters, whatever the platform's size.
 
@@ -409,8 +415,8 @@ def render(
     stack's detail, as many as fit, and their plan texts cut to share what is left, each cut
     saying where the whole is (``full_plan(stack)``; ``full_report`` for the whole report).
     With ``commit``, the report says which commit it reviews, and so does a hidden line
-    (``COMMIT``) that CI reads back. ``images``: cautions about the fleets' images
-    (review.provenance)."""
+    (``COMMIT``) that CI reads back. ``images``: cautions about the fleets' images,
+    by stack (review.provenance), shown for the stacks that change."""
     full_plan = full_plan or (lambda stack: f"`vending review {stack}` prints it")
     shown = _production_first([r for r in reviews if listed(r)])
     changing = [r for r in reviews if r.changes]
@@ -420,7 +426,7 @@ def render(
         intro = f"At commit {code(commit)}. {intro}".strip()
     if intro:
         head += [intro, ""]
-    head += _warnings(reviews, list(removed), list(images))
+    head += _warnings(reviews, list(removed), image_cautions(reviews, images))
     table = (
         _table(shown, actions)
         if shown
@@ -494,7 +500,7 @@ def document(
     plans_dir: Path | None = None,
     plans_url: str | None = None,
     commit: str = "",
-    images: list[str] = (),
+    images: Mapping[str, list[str]] | None = None,
 ) -> str:
     """The report as a comment (Markdown) or as data (JSON). With ``plans_dir``, each stack's
     plan and the whole report, uncut, are written there too, and the comment points to them
@@ -508,7 +514,7 @@ def document(
         "actions": actions,
         "removed": list(removed),
         "commit": commit,
-        "images": list(images),
+        "images": images,
     }
     if plans_dir is None:
         return render(reviews, **kind)
@@ -523,7 +529,11 @@ def document(
 
 
 def as_data(
-    reviews: list[StackReview], *, title: str = "Plan review", removed: list[str] = (), images: list[str] = ()
+    reviews: list[StackReview],
+    *,
+    title: str = "Plan review",
+    removed: list[str] = (),
+    images: Mapping[str, list[str]] | None = None,
 ) -> dict:
     """What the report says, as data (``vending review --format json``)."""
 
@@ -550,7 +560,7 @@ def as_data(
             if stateful(c)
         ],
         "needs_approval": [r.stack for r in reviews if r.needs_approval],
-        "image_cautions": list(images),
+        "image_cautions": image_cautions(reviews, images),
         "removed": list(removed),
         "results": [
             {
