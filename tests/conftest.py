@@ -11,7 +11,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -270,6 +273,47 @@ def state_versions(demo) -> dict[str, str]:
     bucket = demo.state_objects()[0].split("/")[2]
     listed = demo.client("s3").list_object_versions(Bucket=bucket)["Versions"]
     return {v["Key"]: v["VersionId"] for v in listed if v["IsLatest"]}
+
+
+def run_vending(deployed, *args: str, knobs: dict[str, str] | None = None, check: bool = True):
+    """``vending args…`` against an emulator deployment (with ``knobs``: its configuration
+    changed); with ``check``, it must exit 0 or 2."""
+    done = subprocess.run(
+        [sys.executable, "-m", "vending", *args],
+        cwd=ROOT,
+        env={**deployed.env(), **(knobs or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check:
+        assert done.returncode in (0, 2), done.stderr
+    return done
+
+
+@contextmanager
+def lock_held(deployed, directory: Path, env: dict[str, str], key: str, *args: str) -> Iterator[list[str]]:
+    """A ``terraform apply`` in ``directory`` stopped at its approval prompt, holding the state
+    lock of ``key``, until the block ends; then it is answered no. Yields a list that holds its
+    output afterwards."""
+    holder = subprocess.Popen(
+        ["terraform", "apply", "-no-color", *args],
+        cwd=directory,
+        env={name: value for name, value in env.items() if name != "TF_INPUT"},  # it must prompt
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while f"{key}.tflock" not in state_versions(deployed):
+            assert time.monotonic() < deadline and holder.poll() is None, "the apply never took the lock"
+            time.sleep(0.2)
+        yield output
+    finally:
+        output.append(holder.communicate("no\n", timeout=300)[0])
 
 
 def _claim_the_deployment(tmp_path_factory) -> None:

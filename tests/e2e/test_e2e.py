@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 
 import pytest
 
-from tests.conftest import E2E_STACKS, state_versions
+from tests.conftest import E2E_STACKS, lock_held, state_versions
 from vending.ops import terraform
 
 pytestmark = pytest.mark.e2e
@@ -66,24 +65,10 @@ def test_a_second_apply_at_the_same_time_is_refused_by_the_state_lock(deployed):
     directory = deployed.outdir / "stacks" / "acme-prod"
     env = deployed.env()
     terraform.init(directory, env)
-    env.pop("TF_INPUT", None)
     # The first apply stops at its approval prompt, holding the lock (the stack changes nothing,
     # so it is asked to replace a resource, which it never will: the answer is no).
-    first = subprocess.Popen(
-        ["terraform", "apply", "-no-color", "-replace=aws_autoscaling_policy.fleet_scale-in_BE8115DC"],
-        cwd=directory,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        lock = f"{STATE_KEYS['acme-prod']}.tflock"
-        deadline = time.monotonic() + 120
-        while lock not in state_versions(deployed):
-            assert time.monotonic() < deadline and first.poll() is None, "the first apply never took the lock"
-            time.sleep(0.2)
+    replace = "-replace=aws_autoscaling_policy.fleet_scale-in_BE8115DC"
+    with lock_held(deployed, directory, env, STATE_KEYS["acme-prod"], replace) as first:
         second = subprocess.run(
             ["terraform", "apply", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=0s"],
             cwd=directory,
@@ -94,9 +79,7 @@ def test_a_second_apply_at_the_same_time_is_refused_by_the_state_lock(deployed):
         )
         assert second.returncode == 1
         assert "Error acquiring the state lock" in second.stderr
-    finally:
-        output, _ = first.communicate("no\n", timeout=300)
-    assert "Apply cancelled" in output
+    assert "Apply cancelled" in first[0]
     assert f"{STATE_KEYS['acme-prod']}.tflock" not in state_versions(deployed)
 
 

@@ -15,26 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import state_versions
+from tests.conftest import lock_held, run_vending, state_versions
 from vending.local import demo as demo_module
 
 pytestmark = pytest.mark.e2e
 
 PROD_KEY = "customers/acme/prod/infrastructure.tfstate"
-
-
-def vending(deployed, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "vending", *args],
-        cwd=demo_module.REPO_ROOT,
-        env=deployed.env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if check:
-        assert done.returncode in (0, 2), done.stderr
-    return done
+PIPELINE_KEY = "customers/acme/prod/pipeline.tfstate"
 
 
 def with_max(deployed, tmp_path: Path, size: int) -> dict[str, str]:
@@ -47,35 +34,24 @@ def with_max(deployed, tmp_path: Path, size: int) -> dict[str, str]:
     return {"VENDING_CUSTOMERS_DIR": str(customers), "CDKTF_OUTDIR": str(tmp_path / f"out-{size}")}
 
 
-def plan_with(deployed, knobs: dict[str, str], out: Path, *stacks: str) -> subprocess.CompletedProcess:
-    env = {**deployed.env(), **knobs}
-    return subprocess.run(
-        [sys.executable, "-m", "vending", "plan", "--out", str(out), *stacks],
-        cwd=demo_module.REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 def put_back(deployed, tmp_path: Path) -> None:
     """Plan and apply the deployment's own configuration: what the other tests expect."""
     out = tmp_path / "put-back"
-    assert vending(deployed, "plan", "--out", str(out), "acme-prod").returncode in (0, 2)
-    assert vending(deployed, "apply", str(out)).returncode == 0
-    assert vending(deployed, "plan", "--out", str(tmp_path / "clean"), "acme-prod").returncode == 0
+    assert run_vending(deployed, "plan", "--out", str(out), "acme-prod").returncode in (0, 2)
+    assert run_vending(deployed, "apply", str(out)).returncode == 0
+    assert run_vending(deployed, "plan", "--out", str(tmp_path / "clean"), "acme-prod").returncode == 0
 
 
 def test_a_plan_made_before_another_apply_is_refused_as_stale(e2e_deployment, tmp_path):
     deployed = e2e_deployment
     first, second = tmp_path / "first", tmp_path / "second"
     try:
-        assert plan_with(deployed, with_max(deployed, tmp_path, 7), first, "acme-prod").returncode == 2
-        assert plan_with(deployed, with_max(deployed, tmp_path, 8), second, "acme-prod").returncode == 2
+        for out, size in ((first, 7), (second, 8)):
+            knobs = with_max(deployed, tmp_path, size)
+            assert run_vending(deployed, "plan", "--out", str(out), "acme-prod", knobs=knobs).returncode == 2
         planned_at = json.loads((first / "plans.json").read_text())["stacks"]["acme-prod"]["serial"]
-        assert vending(deployed, "apply", str(second)).returncode == 0
-        stale = vending(deployed, "apply", str(first), check=False)
+        assert run_vending(deployed, "apply", str(second)).returncode == 0
+        stale = run_vending(deployed, "apply", str(first), check=False)
         assert stale.returncode == 1
         assert (
             f"stale plan for acme-prod: planned at serial {planned_at}, state is at {planned_at + 1}; plan again"
@@ -89,53 +65,24 @@ def test_a_failed_stack_is_reported_stops_the_later_waves_and_the_next_run_appli
     deployed = e2e_deployment
     knobs = with_max(deployed, tmp_path, 9)
     out = tmp_path / "held"
-    assert plan_with(deployed, knobs, out, "acme-prod").returncode == 2
+    planned = run_vending(deployed, "plan", "--out", str(out), "acme-prod", "acme-prod-pipeline", knobs=knobs)
+    assert planned.returncode == 2
+    pipeline_record = state_versions(deployed)[f"{PIPELINE_KEY}.applied.json"]
     # Another run holds acme-prod's state lock while this one applies: acme-prod fails.
-    directory = out / "stacks" / "acme-prod"
-    env = {**deployed.env(), **knobs}
-    env.pop("TF_INPUT", None)
-    holder = subprocess.Popen(
-        ["terraform", "apply", "-no-color"],
-        cwd=directory,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while f"{PROD_KEY}.tflock" not in state_versions(deployed):
-            assert time.monotonic() < deadline and holder.poll() is None, "the holder never took the lock"
-            time.sleep(0.2)
-        failed = vending(deployed, "apply", str(out), check=False)
-    finally:
-        holder.communicate("no\n", timeout=300)
+    with lock_held(deployed, out / "stacks" / "acme-prod", {**deployed.env(), **knobs}, PROD_KEY):
+        failed = run_vending(deployed, "apply", str(out), check=False)
     assert failed.returncode == 1 and "not applied: acme-prod" in failed.stderr
     assert "its state is locked by another run" in failed.stderr
+    # The pipelines' wave, after it, never ran: its stack was not even recorded.
+    assert "wave 2" not in failed.stderr
+    assert state_versions(deployed)[f"{PIPELINE_KEY}.applied.json"] == pipeline_record
     # Not applied at this commit: the next run finds it and applies it.
-    pending = subprocess.run(
-        [sys.executable, "-m", "vending", "affected", "--since-applied"],
-        cwd=demo_module.REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert "acme-prod" in pending.stdout.split()
+    assert "acme-prod" in run_vending(deployed, "affected", "--since-applied", knobs=knobs).stdout.split()
     again = tmp_path / "again"
-    planned = subprocess.run(
-        [sys.executable, "-m", "vending", "plan", "--out", str(again), "--since-applied"],
-        cwd=demo_module.REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert planned.returncode == 2, planned.stderr
+    assert run_vending(deployed, "plan", "--out", str(again), "--since-applied", knobs=knobs).returncode == 2
     assert "acme-prod" in json.loads((again / "plans.json").read_text())["stacks"]
     try:
-        assert vending(deployed, "apply", str(again)).returncode == 0
+        assert run_vending(deployed, "apply", str(again)).returncode == 0
     finally:
         put_back(deployed, tmp_path)
 
@@ -144,7 +91,7 @@ def test_an_interrupted_apply_leaves_no_record_and_its_lock_is_named_then_releas
     deployed = e2e_deployment
     knobs = with_max(deployed, tmp_path, 10)
     out = tmp_path / "interrupted"
-    assert plan_with(deployed, knobs, out, "acme-prod").returncode == 2
+    assert run_vending(deployed, "plan", "--out", str(out), "acme-prod", knobs=knobs).returncode == 2
     record_before = state_versions(deployed)[f"{PROD_KEY}.applied.json"]
     applying = subprocess.Popen(
         [sys.executable, "-m", "vending", "apply", str(out)],
@@ -168,10 +115,10 @@ def test_an_interrupted_apply_leaves_no_record_and_its_lock_is_named_then_releas
         assert state_versions(deployed)[f"{PROD_KEY}.applied.json"] == record_before  # no record
         assert f"{PROD_KEY}.tflock" in state_versions(deployed)  # the lock is held still
 
-        locked = vending(deployed, "plan", "--out", str(tmp_path / "locked"), "acme-prod", check=False)
+        locked = run_vending(deployed, "plan", "--out", str(tmp_path / "locked"), "acme-prod", check=False)
         assert locked.returncode == 1
         lock_id = locked.stderr.split("vending unlock acme-prod ", 1)[1].split()[0]
-        assert vending(deployed, "unlock", "acme-prod", lock_id).returncode == 0
+        assert run_vending(deployed, "unlock", "acme-prod", lock_id).returncode == 0
         assert f"{PROD_KEY}.tflock" not in state_versions(deployed)
     finally:
         put_back(deployed, tmp_path)
@@ -185,10 +132,10 @@ def test_plans_made_in_shards_are_merged_and_applied_from_a_copy_as_ci_does(e2e_
     stacks = ("shared-alb", "acme-prod-pipeline")
     parts = [tmp_path / f"part-{index}" for index in (1, 2)]
     for index, part in enumerate(parts, 1):
-        done = vending(deployed, "plan", "--out", str(part), "--shard", f"{index}/2", *stacks)
+        done = run_vending(deployed, "plan", "--out", str(part), "--shard", f"{index}/2", *stacks)
         assert json.loads((part / "plans.json").read_text())["shard"] == f"{index}/2", done.stderr
     merged = tmp_path / "merged"
-    assert vending(deployed, "plan", "--merge", *map(str, parts), "--out", str(merged)).returncode == 0
+    assert run_vending(deployed, "plan", "--merge", *map(str, parts), "--out", str(merged)).returncode == 0
     document = json.loads((merged / "plans.json").read_text())
     assert sorted(document["stacks"]) == sorted(stacks)
     assert [w["kind"] for w in document["waves"]] == ["platform", "pipelines"]
@@ -197,7 +144,7 @@ def test_plans_made_in_shards_are_merged_and_applied_from_a_copy_as_ci_does(e2e_
     artifact = tmp_path / "artifact"
     shutil.copytree(merged, artifact, ignore=shutil.ignore_patterns(".terraform"))
     assert not list(artifact.rglob(".terraform")) and list(artifact.rglob(".terraform.lock.hcl"))
-    matrix = json.loads(vending(deployed, "apply", str(artifact), "--matrix").stdout)
+    matrix = json.loads(run_vending(deployed, "apply", str(artifact), "--matrix").stdout)
     assert matrix["jobs"]["unchanged"] == {"stacks": 2, "shard": ["1/1"]}
-    applied = vending(deployed, "apply", str(artifact), "--job", "unchanged", "--shard", "1/1")
+    applied = run_vending(deployed, "apply", str(artifact), "--job", "unchanged", "--shard", "1/1")
     assert applied.returncode == 0 and "shared-alb: no changes" in applied.stderr

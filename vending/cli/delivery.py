@@ -47,14 +47,16 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         names = list(waves.shard(sorted(names), *args.shard))
     if names:
         synthesize(dataclasses.replace(settings, stacks=tuple(names)))
-    images = image_cautions(settings, names, "HEAD")  # records baked from this history
+    commit = plan.commit_of(Path.cwd())
+    # A bake record must be of a commit in this history (outside a repository, nothing to check).
+    images = image_cautions(settings, names, "HEAD" if commit != "unknown" else None)
     env = terraform.environment(os.environ)
     reviews = plan.plan(
         settings.outdir,
         names,
         Path(args.out),
         env,
-        commit=plan.commit_of(Path.cwd()),
+        commit=commit,
         destroy=args.destroy,
         jobs=args.jobs,
         intro=intro,

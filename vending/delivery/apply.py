@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vending.delivery import plan, records, waves
-from vending.delivery.plan import Saved, StateLocked
+from vending.delivery.plan import Saved
 from vending.errors import ConfigError
 from vending.ops import terraform
 from vending.review import plans, report
@@ -142,10 +142,8 @@ def apply_stack(stack: str, directory: Path, saved: Saved, env: dict[str, str], 
             if done.returncode != 0:
                 error = plans.strip_noise(done.stderr or done.stdout)
                 if "Error acquiring the state lock" in error:
-                    raise plan.locked(stack, directory, error)
+                    return Applied(stack, False, plan.locked(stack, error))
                 return Applied(stack, False, f"{stack}: terraform apply failed:\n{error}")
-    except StateLocked as error:
-        return Applied(stack, False, str(error))
     except RuntimeError as error:
         return Applied(stack, False, str(error))
     record = records.Record(saved.commit, records.now(), saved.plan_digest, saved.stack_digest)

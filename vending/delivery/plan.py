@@ -57,10 +57,6 @@ class Saved:
     destroy: bool = False
 
 
-class StateLocked(RuntimeError):
-    """Another run holds the stack's state lock (or held it, and died)."""
-
-
 def commit_of(repo: Path) -> str:
     found = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True)
     return found.stdout.strip() or "unknown"
@@ -77,11 +73,12 @@ def state(directory: Path, env: dict[str, str]) -> tuple[int | None, str | None]
     return found.get("serial"), found.get("lineage")
 
 
-def locked(stack: str, directory: Path, error: str) -> StateLocked:
-    """The error to give when a stack's state lock is held: its id, and how to release it."""
+def locked(stack: str, error: str) -> str:
+    """What to say when another run holds a stack's state lock (or held it, and died): the
+    lock's id, and how to release it."""
     found = LOCK_ID.search(error)
     lock = found[1] if found else "(see above)"
-    return StateLocked(
+    return (
         f"{stack}: its state is locked by another run (lock {lock}). If no run is applying it (a runner"
         f" was lost, say), release it: vending unlock {stack} {lock}"
     )
@@ -100,7 +97,7 @@ def plan_stack(stack: str, source: Path, into: Path, env: dict[str, str], *, com
             planned = plans.run_plan(into, env, keep=True, destroy=destroy, lock_timeout="10s")
         except RuntimeError as error:
             if "Error acquiring the state lock" in str(error):
-                raise locked(stack, into, str(error)) from None
+                raise RuntimeError(locked(stack, str(error))) from None
             raise
         after = state(into, env)
         if after != before:
