@@ -27,6 +27,14 @@ def test_prune_keeps_the_newest_and_never_what_is_in_use():
     assert images.prunable(found, 9, set()) == []
 
 
+def test_bakes_made_within_one_second_list_the_later_build_first():
+    same_second = [
+        images.Image(f"ami-{n:017x}", f"ami-acme-prod-{b}", NOW, b, "", False, ()) for n, b in ((1, "10"), (2, "9"))
+    ]
+    assert [i.build for i in images.newest_first(same_second[::-1])] == ["10", "9"]
+    assert [i.build for i in images.newest_first([image(1, 0), *same_second])][:2] == ["10", "9"]
+
+
 def test_the_listing_says_which_is_in_use_and_how_old():
     found = [image(2, 0), image(1, 3)]
     lines = images.table(found, {found[1].ami_id: "bake record images/acme-prod.json"}, NOW)

@@ -58,8 +58,17 @@ def images(ec2: Any, stack: str) -> list[Image]:
     pages = ec2.get_paginator("describe_images").paginate(
         Owners=["self"], Filters=[{"Name": f"tag:{STACK_TAG}", "Values": [stack]}]
     )
-    found = [_image(image) for page in pages for image in page["Images"]]
-    return sorted(found, key=lambda image: (image.created, image.ami_id), reverse=True)
+    return newest_first([_image(image) for page in pages for image in page["Images"]])
+
+
+def newest_first(found: list[Image]) -> list[Image]:
+    """By creation time, then by build number: two bakes within one second (an emulator's
+    clock, or a fast CI) still list the later build first."""
+    return sorted(
+        found,
+        key=lambda image: (image.created, int(image.build) if image.build.isdigit() else -1, image.ami_id),
+        reverse=True,
+    )
 
 
 def prunable(found: list[Image], keep: int, in_use: set[str]) -> list[Image]:
