@@ -51,19 +51,14 @@ $(VENV)/bin/vending: pyproject.toml $(VENV)/.synced
 	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
-# Re-created when the pinned version changes (the stamp records it).
-.checkov/.installed: Makefile
-	@if [ "$$(cat $@ 2>/dev/null)" != "$(CHECKOV_VERSION)" ]; then \
-		rm -rf .checkov && $(PYTHON) -m venv .checkov && \
-		.checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION) && \
-		echo $(CHECKOV_VERSION) > $@; \
-	else touch $@; fi
-
-.zizmor/.installed: Makefile
-	@if [ "$$(cat $@ 2>/dev/null)" != "$(ZIZMOR_VERSION)" ]; then \
-		rm -rf .zizmor && $(PYTHON) -m venv .zizmor && \
-		.zizmor/bin/pip install --quiet zizmor==$(ZIZMOR_VERSION) && \
-		echo $(ZIZMOR_VERSION) > $@; \
+# Each scanner in .<name>/, re-created when its pinned version changes (the stamp records it).
+.checkov/.installed: VERSION := $(CHECKOV_VERSION)
+.zizmor/.installed: VERSION := $(ZIZMOR_VERSION)
+.checkov/.installed .zizmor/.installed: Makefile
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(VERSION)" ]; then \
+		rm -rf $(@D) && $(PYTHON) -m venv $(@D) && \
+		$(@D)/bin/pip install --quiet $(patsubst .%,%,$(@D))==$(VERSION) && \
+		echo $(VERSION) > $@; \
 	else touch $@; fi
 
 node_modules/.installed: package-lock.json
