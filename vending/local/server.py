@@ -30,7 +30,21 @@ here is used against real AWS.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+
+def _then(owner: type, name: str, fix: Callable[[Any], None]) -> None:
+    """Replace ``owner.name`` with itself followed by ``fix(self)``, which corrects what moto
+    stored before anything reads it back."""
+    original = getattr(owner, name)
+
+    def patched(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        fix(self)
+        return result
+
+    setattr(owner, name, patched)
 
 
 def _patch_codepipeline_timestamps() -> None:
@@ -71,46 +85,35 @@ def _patch_rds_resource_ids() -> None:
 
     from moto.rds.models import DBInstance
 
-    original = DBInstance.__init__
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
+    def own_id(self: Any) -> None:
         digest = hashlib.sha256(f"{self.account_id}/{self.region}/{self.db_instance_identifier}".encode())
         self.dbi_resource_id = "db-" + digest.hexdigest()[:26].upper()
 
-    DBInstance.__init__ = __init__
+    _then(DBInstance, "__init__", own_id)
 
 
 def _patch_scaling_policy_enabled() -> None:
     from moto.autoscaling.responses import AutoScalingResponse
 
-    original = AutoScalingResponse.put_scaling_policy
-
-    def put_scaling_policy(self: Any) -> Any:
-        result = original(self)
+    def keep_enabled(self: Any) -> None:
         policy = self.autoscaling_backend.policies[self._get_param("PolicyName")]
         policy.enabled = self._get_bool_param("Enabled", True)
         if not self._get_param("PredictiveScalingConfiguration"):
             policy.predictive_scaling_configuration = None  # not {}: read back as an empty block
-        return result
 
-    AutoScalingResponse.put_scaling_policy = put_scaling_policy
+    _then(AutoScalingResponse, "put_scaling_policy", keep_enabled)
 
 
 def _patch_launch_template_tags() -> None:
     from moto.ec2.responses.launch_templates import LaunchTemplates
 
-    original = LaunchTemplates.create_launch_template
-
-    def create_launch_template(self: Any) -> Any:
-        result = original(self)
+    def drop_own_tags(self: Any) -> None:
         template = self.ec2_backend.get_launch_template_by_name(self._get_param("LaunchTemplateName"))
         for version in template.versions:  # the template's own tags are its, not its instances'
             specs = version.data.get("TagSpecifications") or []
             version.data["TagSpecifications"] = [s for s in specs if s.get("ResourceType") != "launch-template"]
-        return result
 
-    LaunchTemplates.create_launch_template = create_launch_template
+    _then(LaunchTemplates, "create_launch_template", drop_own_tags)
 
 
 def _patch_deployment_group_autoscaling_groups() -> None:
@@ -129,15 +132,11 @@ def _patch_deployment_group_autoscaling_groups() -> None:
 def _patch_codebuild_encryption_key() -> None:
     from moto.codebuild.responses import CodeBuildResponse
 
-    original = CodeBuildResponse.create_project
-
-    def create_project(self: Any) -> Any:
-        result = original(self)
+    def keep_key(self: Any) -> None:
         if key := self._get_param("encryptionKey"):
             self.codebuild_backend.codebuild_projects[self._get_param("name")].project_metadata["encryptionKey"] = key
-        return result
 
-    CodeBuildResponse.create_project = create_project
+    _then(CodeBuildResponse, "create_project", keep_key)
 
 
 def _patch_group_rule_descriptions() -> None:
