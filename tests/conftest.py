@@ -31,6 +31,12 @@ os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 os.environ["VENDING_SYNTH_CACHE"] = "off"
 
 
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` as a test author; its output, stripped."""
+    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args]
+    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
 def tree(directory: Path) -> dict[str, bytes]:
     """Every file below ``directory``, by relative path."""
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT, synthesize
+from tests.conftest import ROOT, git, synthesize
 from vending import cli
 from vending.local import emulator as local
 from vending.model import images
@@ -489,11 +489,8 @@ def test_real_bake_against_the_emulator(workspace, moto_server, monkeypatch, cap
 def make_dirty(repo: Path) -> None:
     """A tracked file with uncommitted changes."""
     (repo / "app.txt").write_text("committed\n")
-    subprocess.run(["git", "-C", str(repo), "add", "app.txt"], check=True)
-    subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "app"],
-        check=True,
-    )
+    git(repo, "add", "app.txt")
+    git(repo, "commit", "-qm", "app")
     (repo / "app.txt").write_text("changed, not committed\n")
 
 
@@ -539,7 +536,7 @@ def test_dirty_then_clean_bakes_and_prune_against_the_emulator(workspace, moto_s
     (image,) = ec2.describe_images(ImageIds=[dirty["ami_id"]])["Images"]
     assert {"Key": "vending:dirty", "Value": "true"} in image["Tags"] and dirty["dirty"] is True
 
-    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "app.txt"], check=True)
+    git(repo, "checkout", "-q", "app.txt")
     clean_command = [*workspace.command[:-1], "43"]  # the next build number
     status, _, err = run_cli(capsys, clean_command)
     assert status == 0, err

@@ -4,9 +4,9 @@ themselves, baked with the real Packer and pruned on the emulator: tests/ops/tes
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 
+from tests.conftest import git
 from vending.model import images as records
 from vending.ops import images
 
@@ -40,10 +40,6 @@ def test_the_listing_says_which_is_in_use_and_how_old():
     lines = images.table(found, {found[1].ami_id: "bake record images/acme-prod.json"}, NOW)
     assert lines[1].split()[:2] == [found[0].ami_id, "ami-acme-prod-2"] and lines[1].split()[-2:] == ["0", "hour(s)"]
     assert lines[2].endswith("3 day(s)    bake record images/acme-prod.json")
-
-
-def git(repo, *args):
-    subprocess.run(["git", "-c", "user.name=T", "-c", "user.email=t@example.com", *args], cwd=repo, check=True)
 
 
 def test_the_pull_request_lists_the_records_that_changed(tmp_path):

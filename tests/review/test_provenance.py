@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ConfigDir
+from tests.conftest import ConfigDir, git
 from vending import cli
 from vending.model import images
 from vending.model.load import load_config
@@ -19,11 +18,6 @@ from vending.review import plans, provenance, report
 from vending.review.report import StackReview
 
 STACKS = ["shared-alb", "acme-dev", "acme-dev-pipeline", "acme-prod", "acme-prod-pipeline"]
-
-
-def git(repo: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args]
-    return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture
