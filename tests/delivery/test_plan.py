@@ -50,9 +50,7 @@ def test_shards_merge_into_one_manifest_with_its_waves_and_one_review(tmp_path):
     second = part_of(
         tmp_path, "2/2", [StackReview("acme-dev-pipeline", error="no autoscaling group"), StackReview("shared-alb")]
     )
-    assert json.loads((second / "plans.json").read_text())["not_planned"] == {
-        "acme-dev-pipeline": {"error": "no autoscaling group", "note": ""}
-    }
+    assert plan.read(second)["not_planned"] == {"acme-dev-pipeline": {"error": "no autoscaling group", "note": ""}}
 
     reviews = plan.merge([first, second], tmp_path / "all")
 

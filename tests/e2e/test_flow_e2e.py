@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.conftest import lock_held, run_vending, state_versions
+from vending.delivery import plan
 from vending.local import demo as demo_module
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +50,7 @@ def test_a_plan_made_before_another_apply_is_refused_as_stale(e2e_deployment, tm
         for out, size in ((first, 7), (second, 8)):
             knobs = with_max(deployed, tmp_path, size)
             assert run_vending(deployed, "plan", "--out", str(out), "acme-prod", knobs=knobs).returncode == 2
-        planned_at = json.loads((first / "plans.json").read_text())["stacks"]["acme-prod"]["serial"]
+        planned_at = plan.read(first)["stacks"]["acme-prod"]["serial"]
         assert run_vending(deployed, "apply", str(second)).returncode == 0
         stale = run_vending(deployed, "apply", str(first), check=False)
         assert stale.returncode == 1
@@ -80,7 +81,7 @@ def test_a_failed_stack_is_reported_stops_the_later_waves_and_the_next_run_appli
     assert "acme-prod" in run_vending(deployed, "affected", "--since-applied", knobs=knobs).stdout.split()
     again = tmp_path / "again"
     assert run_vending(deployed, "plan", "--out", str(again), "--since-applied", knobs=knobs).returncode == 2
-    assert "acme-prod" in json.loads((again / "plans.json").read_text())["stacks"]
+    assert "acme-prod" in plan.read(again)["stacks"]
     try:
         assert run_vending(deployed, "apply", str(again)).returncode == 0
     finally:
@@ -133,10 +134,10 @@ def test_plans_made_in_shards_are_merged_and_applied_from_a_copy_as_ci_does(e2e_
     parts = [tmp_path / f"part-{index}" for index in (1, 2)]
     for index, part in enumerate(parts, 1):
         done = run_vending(deployed, "plan", "--out", str(part), "--shard", f"{index}/2", *stacks)
-        assert json.loads((part / "plans.json").read_text())["shard"] == f"{index}/2", done.stderr
+        assert plan.read(part)["shard"] == f"{index}/2", done.stderr
     merged = tmp_path / "merged"
     assert run_vending(deployed, "plan", "--merge", *map(str, parts), "--out", str(merged)).returncode == 0
-    document = json.loads((merged / "plans.json").read_text())
+    document = plan.read(merged)
     assert sorted(document["stacks"]) == sorted(stacks)
     assert [w["kind"] for w in document["waves"]] == ["platform", "pipelines"]
     assert "## Plan review: 0 of 2 stacks change" in (merged / "review.md").read_text()
