@@ -9,17 +9,16 @@ import os
 import sys
 from pathlib import Path
 
-from vending.cli.common import count, stacks
+from vending.cli.common import count
 from vending.delivery.waves import JOB_SELECTIONS
 from vending.errors import ConfigError
 from vending.settings import Settings
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
-    from vending.cli.review import affected_stacks, image_cautions
+    from vending.cli.review import chosen, image_cautions
     from vending.delivery import plan, waves
     from vending.ops import terraform
-    from vending.review import report
     from vending.synth.app import synthesize
 
     if not (args.out or args.matrix):
@@ -27,17 +26,12 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     if args.merge:
         reviews = plan.merge([Path(part) for part in args.merge], Path(args.out))
         return _planned(reviews, args.out)
-    removed: list[str] = []
     if args.since_applied:
         from vending.delivery.pending import pending
 
-        names, intro = pending(settings), "Stacks not applied at this commit yet."
-    elif args.base and not args.stacks:
-        found = affected_stacks(args.base, settings)
-        names, removed = found.stacks, found.removed_stacks
-        intro = f"Stacks touched by the changes since {report.code(args.base)}."
+        names, removed, intro = pending(settings), [], "Stacks not applied at this commit yet."
     else:
-        names, intro = stacks(settings, args.stacks), ""
+        names, removed, intro = chosen(args, settings)
     names = [*names, *[s for s in args.destroy if s not in names]]
     if args.matrix:
         found = waves.shards(len(names), stacks_per_shard=args.stacks_per_shard, max_shards=args.max_shards)

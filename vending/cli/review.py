@@ -52,6 +52,19 @@ def affected_stacks(base: str, settings: Settings, *, paths_only: bool = False):
     return found
 
 
+def chosen(
+    args: argparse.Namespace, settings: Settings, *, paths_only: bool = False
+) -> tuple[list[str], list[str], str]:
+    """The stacks to plan (those the changes since ``--base`` touch, else those named, else
+    every one), the removed ones, and the report's intro that says which."""
+    from vending.review import report
+
+    if args.base and not args.stacks:
+        found = affected_stacks(args.base, settings, paths_only=paths_only)
+        return found.stacks, found.removed_stacks, f"Stacks touched by the changes since {report.code(args.base)}."
+    return stacks(settings, args.stacks), [], ""
+
+
 def _review(args: argparse.Namespace, settings: Settings) -> int:
     from vending.ops import terraform
     from vending.review import report, synth_diff
@@ -64,22 +77,15 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     if args.synth_diff:
         base, head = (output.checked(Path(path)) for path in args.synth_diff)
         reviews, removed = synth_diff.compare(base, head)
+        names = [r.stack for r in reviews]
         kind = {"title": "Synth diff", "intro": synth_diff.intro(len(reviews)), "actions": synth_diff.ACTIONS}
-        images = image_cautions(settings, [r.stack for r in reviews], args.base)
-        emit(report.document(reviews, format=args.format, removed=removed, images=images, **kind, **plans), args.out)
-        return _strictly(report.exit_status(reviews), report.image_cautions(reviews, images), args.strict)
-
-    removed: list[str] = []
-    if args.base and not args.stacks:
-        found = affected_stacks(args.base, settings, paths_only=args.paths_only)
-        names, removed = found.stacks, found.removed_stacks
-        intro = f"Stacks touched by the changes since {report.code(args.base)}."
     else:
-        names, intro = stacks(settings, args.stacks), ""
-    outdir = _synthesized(args, settings, names)
-    reviews = report.plan_stacks(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
+        names, removed, intro = chosen(args, settings, paths_only=args.paths_only)
+        outdir = _synthesized(args, settings, names)
+        reviews = report.plan_stacks(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
+        kind = {"intro": intro}
     images = image_cautions(settings, names, args.base)
-    emit(report.document(reviews, format=args.format, intro=intro, removed=removed, images=images, **plans), args.out)
+    emit(report.document(reviews, format=args.format, removed=removed, images=images, **kind, **plans), args.out)
     return _strictly(report.exit_status(reviews), report.image_cautions(reviews, images), args.strict)
 
 
