@@ -39,7 +39,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.shard:
         names = list(waves.shard(sorted(names), *args.shard))
-    if names:
+    if names and not args.since_applied:  # pending() synthesized every stack already
         synthesize(dataclasses.replace(settings, stacks=tuple(names)))
     commit = plan.commit_of(Path.cwd())
     # A bake record must be of a commit in this history (outside a repository, nothing to check).

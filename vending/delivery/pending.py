@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from vending.delivery import records
 from vending.settings import Settings
 from vending.synth import output
-from vending.synth.app import all_stacks, synthesize
+from vending.synth.app import synthesize
 
 READERS = 16  # records read at once: each is one small S3 request
 
@@ -25,6 +25,6 @@ def pending(settings: Settings) -> list[str]:
         record = records.read(json.loads(data))
         return record is not None and record.stack_digest == records.digest(data)
 
-    stacks = all_stacks(done.prepared.config)
+    stacks = done.prepared.stacks
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         return [stack for stack, is_applied in zip(stacks, pool.map(applied, stacks), strict=True) if not is_applied]
