@@ -18,7 +18,7 @@ import signal
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vending.delivery import plan, records, waves
@@ -87,22 +87,24 @@ def selected(
 ) -> list[waves.Wave]:
     """The waves to apply (all, wave ``wave``, or those of a CI job: waves.JOBS), each narrowed to
     a shard and to ``which`` of its stacks (waves.only)."""
-    all_waves = [waves.Wave(w["number"], w["kind"], w["destroy"], tuple(w["stacks"])) for w in document["waves"]]
+    all_waves, changes = _waves(document), changing(document)
     if job is not None:
-        kind, which = waves.JOB_SELECTIONS[job]
-        all_waves = [w for w in all_waves if not w.destroy and kind in (None, w.kind)]
+        all_waves = waves.job(all_waves, job, changes)
     if wave is not None:
         all_waves = [w for w in all_waves if w.number == wave]
         if not all_waves:
             known = ", ".join(str(w["number"]) for w in document["waves"]) or "none"
             raise ConfigError([f"--wave {wave}: no such wave in these plans (waves: {known})"])
-    found = []
-    for w in all_waves:
-        stacks = waves.only(w.stacks, which, changing(document))
-        if shard is not None:
-            stacks = waves.shard(stacks, *shard)
-        found.append(waves.Wave(w.number, w.kind, w.destroy, stacks))
-    return found
+
+    def narrowed(w: waves.Wave) -> waves.Wave:
+        stacks = waves.only(w.stacks, which, changes)
+        return replace(w, stacks=waves.shard(stacks, *shard) if shard is not None else stacks)
+
+    return [narrowed(w) for w in all_waves]
+
+
+def _waves(document: dict) -> list[waves.Wave]:
+    return [waves.Wave(w["number"], w["kind"], w["destroy"], tuple(w["stacks"])) for w in document["waves"]]
 
 
 def changing(document: dict) -> set[str]:
@@ -113,8 +115,7 @@ def changing(document: dict) -> set[str]:
 def matrix(document: dict, *, stacks_per_shard: int, max_shards: int) -> dict:
     """The CI jobs that apply these plans (waves.JOBS) with their shards, and the stacks that
     wait for one of them (planned by the next run, once it is applied)."""
-    all_waves = [waves.Wave(w["number"], w["kind"], w["destroy"], tuple(w["stacks"])) for w in document["waves"]]
-    jobs = waves.matrix(all_waves, changing(document), stacks_per_shard=stacks_per_shard, max_shards=max_shards)
+    jobs = waves.matrix(_waves(document), changing(document), stacks_per_shard=stacks_per_shard, max_shards=max_shards)
     waiting = sorted(s for s, why in document["not_planned"].items() if why["note"].startswith(report.WAITING))
     return {"jobs": jobs, "waiting": waiting}
 

@@ -6,7 +6,7 @@ depend on each other, so a wave can be split into even shards, one per CI runner
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vending.model.naming import PIPELINE_SUFFIX, SHARED_ALB_STACK, production_stack
 
@@ -85,15 +85,23 @@ def shards(count: int, *, stacks_per_shard: int, max_shards: int) -> list[str]:
     return [f"{index}/{total}" for index in range(1, total + 1)]
 
 
+def job(all_waves: list[Wave], name: str, changing: Collection[str]) -> list[Wave]:
+    """The waves of CI job ``name`` (``JOBS``), each narrowed to the job's stacks. Destroys are
+    not CI's: a plan that destroys is applied by hand."""
+    wave_kind, which = JOB_SELECTIONS[name]
+    return [
+        replace(w, stacks=only(w.stacks, which, changing))
+        for w in all_waves
+        if not w.destroy and wave_kind in (None, w.kind)
+    ]
+
+
 def matrix(
     all_waves: list[Wave], changing: Collection[str], *, stacks_per_shard: int, max_shards: int
 ) -> dict[str, dict]:
-    """The apply jobs of a CI run (``JOBS``), each with how many stacks it applies and its shards.
-    Destroys are not CI's: a plan that destroys is applied by hand."""
-    applying = [wave for wave in all_waves if not wave.destroy]
+    """The apply jobs of a CI run (``JOBS``), each with how many stacks it applies and its shards."""
     jobs = {}
-    for name, wave_kind, which in JOBS:
-        stacks = [s for wave in applying if wave_kind in (None, wave.kind) for s in only(wave.stacks, which, changing)]
-        found = shards(len(stacks), stacks_per_shard=stacks_per_shard, max_shards=max_shards)
-        jobs[name] = {"stacks": len(stacks), "shard": found}
+    for name in JOB_SELECTIONS:
+        count = sum(len(w.stacks) for w in job(all_waves, name, changing))
+        jobs[name] = {"stacks": count, "shard": shards(count, stacks_per_shard=stacks_per_shard, max_shards=max_shards)}
     return jobs
