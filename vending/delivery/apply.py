@@ -142,9 +142,7 @@ def apply_stack(stack: str, directory: Path, saved: Saved, env: dict[str, str], 
             )
             if done.returncode != 0:
                 error = plans.strip_noise(done.stderr or done.stdout)
-                if "Error acquiring the state lock" in error:
-                    return Applied(stack, False, plan.locked(stack, error))
-                return Applied(stack, False, f"{stack}: terraform apply failed:\n{error}")
+                return Applied(stack, False, plan.locked(stack, error) or f"{stack}: terraform apply failed:\n{error}")
     except RuntimeError as error:
         return Applied(stack, False, str(error))
     record = records.Record(saved.commit, records.now(), saved.plan_digest, saved.stack_digest)

@@ -73,9 +73,11 @@ def state(directory: Path, env: dict[str, str]) -> tuple[int | None, str | None]
     return found.get("serial"), found.get("lineage")
 
 
-def locked(stack: str, error: str) -> str:
-    """What to say when another run holds a stack's state lock (or held it, and died): the
-    lock's id, and how to release it."""
+def locked(stack: str, error: str) -> str | None:
+    """What to say when Terraform's ``error`` is that another run holds a stack's state lock (or
+    held it, and died): the lock's id, and how to release it; None for any other error."""
+    if "Error acquiring the state lock" not in error:
+        return None
     found = LOCK_ID.search(error)
     lock = found[1] if found else "(see above)"
     return (
@@ -96,8 +98,8 @@ def plan_stack(stack: str, source: Path, into: Path, env: dict[str, str], *, com
         try:
             planned = plans.run_plan(into, env, keep=True, destroy=destroy, lock_timeout="10s")
         except RuntimeError as error:
-            if "Error acquiring the state lock" in str(error):
-                raise RuntimeError(locked(stack, str(error))) from None
+            if message := locked(stack, str(error)):
+                raise RuntimeError(message) from None
             raise
         after = state(into, env)
         if after != before:
