@@ -111,10 +111,7 @@ def in_batch(names: list[str], sources: dict[str, bytes]) -> list[Validation]:
         root = Path(scratch)
         modules = {}
         for name in batched:
-            module = {key: value for key, value in stacks[name].items() if key != "provider"}
-            module["terraform"] = {
-                k: v for k, v in module.get("terraform", {}).items() if k not in ("backend", "cloud")
-            }
+            module = {key: value for key, value in _without_backend(stacks[name]).items() if key != "provider"}
             (root / STACKS / name).mkdir(parents=True)
             (root / STACKS / name / "cdk.tf.json").write_text(json.dumps(module), encoding="utf-8")
             modules[name] = {"source": f"./{STACKS}/{name}"}
@@ -129,7 +126,7 @@ def in_batch(names: list[str], sources: dict[str, bytes]) -> list[Validation]:
         filename = diagnostic.get("range", {}).get("filename", "")
         parts = Path(filename).parts
         if len(parts) >= 2 and parts[0] == STACKS and parts[1] in placed:
-            placed[parts[1]].append({**diagnostic, "range": {**diagnostic["range"], "filename": filename}})
+            placed[parts[1]].append(diagnostic)
         elif diagnostic.get("severity") == "error":
             unplaced.append(diagnostic)
     if unplaced:  # an error Terraform could not place: every stack of the batch on its own
@@ -140,11 +137,15 @@ def in_batch(names: list[str], sources: dict[str, bytes]) -> list[Validation]:
 
 def on_its_own(name: str, source: bytes) -> Validation:
     """Validate one stack in a Terraform process of its own (its backend set aside)."""
-    stack = json.loads(source)
-    stack["terraform"] = {k: v for k, v in stack.get("terraform", {}).items() if k not in ("backend", "cloud")}
     with tempfile.TemporaryDirectory(prefix="vending-validate-") as scratch:
-        (Path(scratch) / "cdk.tf.json").write_text(json.dumps(stack), encoding="utf-8")
+        (Path(scratch) / "cdk.tf.json").write_text(json.dumps(_without_backend(json.loads(source))), encoding="utf-8")
         return _result(name, _run(Path(scratch)))
+
+
+def _without_backend(stack: dict) -> dict:
+    """The stack with its backend (or cloud) block set aside: validation reads no state."""
+    terraform = {k: v for k, v in stack.get("terraform", {}).items() if k not in ("backend", "cloud")}
+    return {**stack, "terraform": terraform}
 
 
 def _result(name: str, diagnostics: list[dict]) -> Validation:
