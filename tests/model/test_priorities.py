@@ -139,3 +139,13 @@ def test_the_update_line_names_the_first_new_numbers_and_counts_the_rest():
     )
     assert priorities.added(priorities.Allocation({}, {"acme-dev": 100}, ["acme-dev"])) == "acme-dev → 100"
     assert priorities.added(priorities.Allocation({}, {"acme-dev": 100}, [])) == "pins recorded"
+
+
+def test_a_lock_holding_every_priority_reads_back(tmp_path):
+    """The lock grows with the platform: unlike a customer file, it is not held to 256 KiB."""
+    lock = {f"customer{number:05d}-staging": number for number in range(1, priorities.RULE_PRIORITY_MAX + 1)}
+    priorities.write_lock(tmp_path, lock)
+    assert (tmp_path / priorities.LOCK_FILE).stat().st_size > 1024 * 1024
+    assert priorities.read_lock(tmp_path) == lock
+    (tmp_path / priorities.LOCK_FILE).write_text(priorities.HEADER)
+    assert priorities.read_lock(tmp_path) == {}  # comments only

@@ -22,6 +22,9 @@ from vending.model.limits import RULE_PRIORITY_MAX
 from vending.model.yaml_reader import read_yaml
 
 LOCK_FILE = "priorities.lock"
+# Every rule priority (up to 50,000) held by a long stack name fits: unlike a customer file, the
+# lock grows with the platform.
+LOCK_MAX_BYTES = 8 * 1024 * 1024
 FIRST_PRIORITY = 100  # 1–99 stay free for platform-wide rules
 HEADER = """\
 # Shared-listener rule priorities (written by synth; commit this file).
@@ -49,9 +52,7 @@ def read_lock(directory: Path) -> dict[str, int]:
     path = directory / LOCK_FILE
     if not path.exists():
         return {}
-    data, problems = read_yaml(path, str(path))
-    if data is None and problems == [f"{path}: must be a mapping of keys to values (got NoneType)"]:
-        return {}  # only comments
+    data, problems = read_yaml(path, str(path), max_bytes=LOCK_MAX_BYTES, empty={})
     if problems:
         raise ConfigError(problems)
     for key, number in data.items():

@@ -105,11 +105,13 @@ def _load(text: str) -> Any:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
 
 
-def read_yaml(path: Path, shown: str) -> tuple[Any, list[str]]:
+def read_yaml(path: Path, shown: str, *, max_bytes: int = MAX_FILE_BYTES, empty: Any = None) -> tuple[Any, list[str]]:
+    """The mapping a file holds, or the problems that stop it being one; a file of comments
+    only gives ``empty`` when it is given."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [f"{shown}: file is too large ({size} bytes, limit {MAX_FILE_BYTES})"]
+        if size > max_bytes:
+            return None, [f"{shown}: file is too large ({size} bytes, limit {max_bytes})"]
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         return None, [f"{shown}: not UTF-8 text"]
@@ -124,6 +126,8 @@ def read_yaml(path: Path, shown: str) -> tuple[Any, list[str]]:
         return None, [f"{shown}: {where}invalid YAML: {' '.join(str(problem).split())}"]
     except RecursionError:
         return None, [f"{shown}: invalid YAML: nested too deeply"]
+    if data is None and empty is not None:
+        return empty, []
     if not isinstance(data, dict):
         return None, [f"{shown}: must be a mapping of keys to values (got {type(data).__name__})"]
     return data, []
