@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import lock_held, run_vending, state_versions
+from tests.conftest import ROOT, lock_held, run_vending, state_versions
 from vending.delivery import plan
-from vending.local import demo as demo_module
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +95,7 @@ def test_an_interrupted_apply_leaves_no_record_and_its_lock_is_named_then_releas
     record_before = state_versions(deployed)[f"{PROD_KEY}.applied.json"]
     applying = subprocess.Popen(
         [sys.executable, "-m", "vending", "apply", str(out)],
-        cwd=demo_module.REPO_ROOT,
+        cwd=ROOT,
         env=deployed.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

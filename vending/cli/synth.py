@@ -14,11 +14,11 @@ from pathlib import Path
 
 from vending import speedups
 from vending.errors import ConfigError
-from vending.settings import Settings
+from vending.settings import PROJECT, Settings
 from vending.synth import output, parallel
 from vending.synth.cache import SynthCache
 
-MAIN = Path(__file__).resolve().parents[2] / "main.py"
+MAIN = PROJECT / "main.py"
 
 
 def main() -> None:

@@ -29,9 +29,9 @@ import yaml
 from vending.local import emulator
 from vending.model import naming
 from vending.review import plans
+from vending.settings import PROJECT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = REPO_ROOT / "customers"
+SAMPLES = PROJECT / "customers"
 DEMO_ENVIRONMENT = "acme-prod"
 DEMO_DIR = Path(".demo")  # `make demo`'s work directory
 
@@ -97,7 +97,7 @@ class Demo:
         with open(log_file, "w") as output:
             result = subprocess.run(
                 command,
-                cwd=REPO_ROOT,
+                cwd=PROJECT,
                 env=self.env(**extra_env),
                 stdout=subprocess.PIPE,
                 stderr=output,
@@ -193,7 +193,7 @@ class Demo:
                 "bake",
                 stack,
                 "--repo",
-                str(REPO_ROOT),
+                str(PROJECT),
                 "--build-number",
                 "1",
                 "--allow-dirty",
@@ -210,7 +210,7 @@ class Demo:
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / f"{what}.log", "w") as output:
             return subprocess.run(
-                [sys.executable, "-m", "vending", *args], cwd=REPO_ROOT, env=self.env(), stdout=output, stderr=output
+                [sys.executable, "-m", "vending", *args], cwd=PROJECT, env=self.env(), stdout=output, stderr=output
             )
 
     def deploy(self, stacks: list[str], rounds: int = 3) -> list[str]:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from vending.files import write_atomically
+from vending.settings import PROJECT
 
 HOST = "127.0.0.1"  # loopback only
 STATE_FILE = Path(".cache/emulator/emulator.json")  # `vending local`'s emulator
@@ -104,7 +105,7 @@ def up(state_file: Path) -> tuple[Emulator, bool]:
     env = {
         **os.environ,
         "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # AWS-managed policies exist, as in AWS
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHONPATH": str(PROJECT),
     }
     with open(log, "ab") as output:
         process = subprocess.Popen(  # noqa: S603

@@ -23,8 +23,9 @@ from pathlib import Path
 from vending.model import images
 from vending.model.config import Customer, Platform
 from vending.model.limits import AMI_DESCRIPTION_MAX, TAG_CHARACTERS, TAG_KEY_MAX, TAG_VALUE_MAX, fit_utf16
+from vending.settings import PROJECT
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "packer"
+TEMPLATE_DIR = PROJECT / "packer"
 AGENT_SCRIPT = Path(__file__).resolve().parents[1] / "assets" / "codedeploy-agent.sh"
 VAR_FILE = "variables.pkrvars.json"
 MANIFEST = "manifest.json"  # written by the template's manifest post-processor

@@ -22,11 +22,11 @@ from typing import Any
 import yaml
 
 from vending.model.naming import production_stack
-from vending.ops.terraform import REPO_ROOT
+from vending.settings import PROJECT
 from vending.synth import output
 
-CHECKOV = REPO_ROOT / ".checkov" / "bin" / "checkov"
-ALLOWLIST = REPO_ROOT / "scan-allowlist.yaml"
+CHECKOV = PROJECT / ".checkov" / "bin" / "checkov"
+ALLOWLIST = PROJECT / "scan-allowlist.yaml"
 # terraform_json: with "terraform" checkov reads no *.tf.json and still succeeds;
 # --skip-download: no policies from the network.
 ENTRY_KEYS = {"check", "resource", "reason", "production"}

@@ -15,8 +15,9 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CLI_CONFIG = REPO_ROOT / ".cache" / "terraformrc"
+from vending.settings import PROJECT
+
+DEFAULT_CLI_CONFIG = PROJECT / ".cache" / "terraformrc"
 
 
 def cli_config_text(mirror: str | None) -> str:

@@ -36,9 +36,9 @@ from pathlib import Path
 
 from vending.files import write_atomically
 from vending.model.naming import SHARED_ALB_STACK
+from vending.settings import PROJECT
 from vending.synth import code
 
-ROOT = Path(__file__).resolve().parents[2]  # the project: main.py, the locks, vending/
 DEFAULT_LIMIT = 1 << 30  # bytes: about 30,000 stacks
 
 
@@ -50,16 +50,16 @@ class Entry:
 
 
 @functools.cache
-def code_digest(root: Path = ROOT) -> str:
+def code_digest() -> str:
     """A digest of the files that shape synthesized output, by path and content."""
     digest = hashlib.sha256()
     for relative in code.SHAPES_OUTPUT:
-        path = root / relative
+        path = PROJECT / relative
         files = sorted(p for p in path.rglob("*") if p.is_file()) if relative.endswith("/") else [path]
         for file in files:
             if "__pycache__" in file.parts or not file.exists():
                 continue
-            digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+            digest.update(file.relative_to(PROJECT).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
