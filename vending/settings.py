@@ -36,7 +36,7 @@ class Settings:
         def checked(parse, knob: str, default=None):
             text = environ.get(knob, "")
             try:
-                return parse(knob, text) if text.strip() else default
+                return parse(text) if text.strip() else default
             except ValueError as error:
                 problems.append(f"{knob}: {error} (got {text!r})")
                 return default
@@ -64,31 +64,31 @@ class Settings:
         return settings
 
 
-def _names(knob: str, text: str) -> tuple[str, ...]:
+def _names(text: str) -> tuple[str, ...]:
     names = tuple(name.strip() for name in text.split(",") if name.strip())
     if not names:
         raise ValueError("names no stack")
     return names
 
 
-def _count(knob: str, text: str) -> int:
+def _count(text: str) -> int:
     if not re.fullmatch(r"[0-9]+", text.strip()) or int(text) < 1:
         raise ValueError("must be a whole number ≥ 1")
     return int(text)
 
 
-def _switch(knob: str, text: str) -> bool:
+def _switch(text: str) -> bool:
     value = text.strip().lower()
     if value not in ("on", "off"):
         raise ValueError("must be on or off")
     return value == "on"
 
 
-def _cache(knob: str, text: str) -> Path | None:
+def _cache(text: str) -> Path | None:
     return None if text.strip() == "off" else Path(text)
 
 
-def _endpoint(knob: str, text: str) -> str:
+def _endpoint(text: str) -> str:
     if not _ENDPOINT.fullmatch(text.strip()):
         raise ValueError("must be an http(s) address like http://127.0.0.1:5000, with no path")
     return text.strip()
