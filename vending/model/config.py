@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from vending.model.limits import RULE_PRIORITY_MAX
+from vending.model.limits import RDS_STORAGE_MAX, RULE_PRIORITY_MAX
 from vending.model.naming import PRODUCTION, EnvironmentNames, PlatformNames, pipeline_stack
 from vending.model.values import (
     AcmCertificateArn,
@@ -151,7 +151,7 @@ class Database(Model):
         description="Engine version"
     )
     instance_class: DbInstanceClass = Field("db.t3.small", description="RDS instance class")
-    storage_gb: int = Field(20, ge=20, le=65536, description="Allocated storage (GiB)")
+    storage_gb: int = Field(20, ge=20, le=RDS_STORAGE_MAX, description="Allocated storage (GiB)")
     # No defaults here: they depend on the environment and are filled in by Customer.
     multi_az: bool = Field(description="Standby in a second zone")
     backup_retention_days: int = Field(ge=0, le=35, description="Days of automated backups kept")
