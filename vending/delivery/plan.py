@@ -148,8 +148,8 @@ def _decoded(value: Any) -> Any:
     return value
 
 
-def _review(directory: Path) -> StackReview:
-    """A planned stack's review, as ``plan_stack`` found it."""
+def stack_review(directory: Path) -> StackReview:
+    """A planned stack's review, as ``plan_stack`` found it (``directory``: its plan's)."""
     found = _decoded(json.loads((directory / "review.json").read_text(encoding="utf-8")))
     changes = {key: tuple(plans.ResourceChange(**c) for c in found[key]) for key in ("changes", "drift")}
     return StackReview(**(found | changes))
@@ -261,7 +261,7 @@ def merge(parts: Iterable[Path], out: Path) -> list[StackReview]:
         for stack in document["stacks"]:
             (out / "stacks").mkdir(parents=True, exist_ok=True)
             shutil.copytree(part / "stacks" / stack, out / "stacks" / stack, symlinks=True)
-            planned.append(_review(out / "stacks" / stack))
+            planned.append(stack_review(out / "stacks" / stack))
         planned += [StackReview(stack, **why) for stack, why in document["not_planned"].items()]
     planned.sort(key=lambda r: r.stack)
     first = documents[0][1]

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from vending.delivery import plan
 from vending.local import emulator
 from vending.model import naming
 from vending.review import plans
@@ -221,7 +222,7 @@ class Demo:
             out = self.workdir / "plans" / f"round-{round_number}"
             shutil.rmtree(out, ignore_errors=True)
             planned = self.vending(f"plan-{round_number}", "plan", "--out", str(out), *stacks)
-            document = json.loads((out / "plans.json").read_text()) if (out / "plans.json").is_file() else {}
+            document = plan.read(out) if (out / plan.MANIFEST).is_file() else {}
             if planned.returncode == 1 or not document:
                 raise DemoError(self._failed(f"plan-{round_number}", planned.returncode))
             done = self.vending(f"apply-{round_number}", "apply", str(out))
@@ -245,14 +246,7 @@ class Demo:
         planned = self.vending("second-plan", "plan", "--out", str(out), *stacks)
         if planned.returncode == 1:
             raise DemoError(self._failed("second-plan", planned.returncode))
-        found = json.loads((out / "review.json").read_text())
-        return {
-            r["stack"]: [
-                plans.ResourceChange(c["address"], c["type"], c["action"], tuple(a["path"] for a in c["attributes"]))
-                for c in r["changes"]
-            ]
-            for r in found["results"]
-        }
+        return {stack: list(plan.stack_review(out / "stacks" / stack).changes) for stack in stacks}
 
     def write_env(self) -> Path:
         """``.demo/env``: export lines that point a shell at the demo, to go on by hand."""
@@ -276,8 +270,6 @@ class Demo:
         # --skip-provider-lock: providers come from the local mirror; the lock step would ask the registry.
         command = ["npx", "--no-install", "cdktf", verb, *stacks, "--auto-approve", "--skip-provider-lock"]
         command += ["--parallelism", "1", "--output", str(self.outdir)]
-        if verb == "deploy":
-            command += ["--outputs-file", str(self.workdir / "outputs.json")]
         self.run(f"{verb}-{'-'.join(stacks)}", command, VENDING_STACKS=",".join(stacks))
 
     def outputs(self, stacks: list[str]) -> dict[str, dict[str, Any]]:
