@@ -31,12 +31,14 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
 TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name registry.terraform.io 2>/dev/null | head -n1 | xargs -r dirname)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup synth validate scan deploy bake demo demo-down test bench lint docs clean
+.PHONY: help setup tools synth validate scan deploy bake demo demo-down test bench lint docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.synced $(VENV)/bin/vending node_modules/.installed .cache/terraformrc .cache/packer .checkov/.installed .zizmor/.installed ## install everything (idempotent)
+setup: tools .checkov/.installed .zizmor/.installed ## install everything (idempotent)
+
+tools: $(VENV)/.synced $(VENV)/bin/vending node_modules/.installed .cache/terraformrc .cache/packer ## what vending runs with, without the scanners (CI's runners)
 
 $(PIPENV):
 	$(PYTHON) -m venv $(TOOLS)
