@@ -23,6 +23,7 @@ from pathlib import Path
 from vending.model import images
 from vending.model.config import Customer, Platform
 from vending.model.limits import AMI_DESCRIPTION_MAX, TAG_CHARACTERS, TAG_KEY_MAX, TAG_VALUE_MAX, fit_utf16
+from vending.ops.images import BUILD_TAG, COMMIT_TAG, DIRTY_TAG, STACK_TAG
 from vending.settings import PROJECT
 
 TEMPLATE_DIR = PROJECT / "packer"
@@ -151,13 +152,13 @@ def ami_tags(
         **platform.tags,
         **customer.tags,
         "Name": ami_name,
-        "vending:stack": customer.stack_name,
-        "vending:build": build,
-        "vending:commit-id": commit.id,
+        STACK_TAG: customer.stack_name,
+        BUILD_TAG: build,
+        COMMIT_TAG: commit.id,
         "vending:commit-time": commit.time,
         "vending:commit-author": commit.author,
         "vending:commit-message": commit.message,
-        **({"vending:dirty": "true"} if dirty else {}),
+        **({DIRTY_TAG: "true"} if dirty else {}),
     }
     return {tag_text(key, TAG_KEY_MAX): tag_text(value) for key, value in tags.items()}
 

@@ -16,7 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# The AMI's tags that vending bake writes and this module reads (bake.ami_tags writes more).
 STACK_TAG = "vending:stack"
+BUILD_TAG = "vending:build"
+COMMIT_TAG = "vending:commit-id"
+DIRTY_TAG = "vending:dirty"
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,9 @@ def _image(found: dict[str, Any]) -> Image:
         ami_id=found["ImageId"],
         name=found.get("Name", ""),
         created=created if created.tzinfo else created.replace(tzinfo=UTC),
-        build=tags.get("vending:build", ""),
-        commit=tags.get("vending:commit-id", ""),
-        dirty=tags.get("vending:dirty") == "true",
+        build=tags.get(BUILD_TAG, ""),
+        commit=tags.get(COMMIT_TAG, ""),
+        dirty=tags.get(DIRTY_TAG) == "true",
         snapshots=snapshots,
     )
 
