@@ -160,8 +160,7 @@ def run_checkov(stacks_dir: Path) -> Any:
 def scan(outdir: Path, allowlist_path: Path = ALLOWLIST, *, stale: bool = True) -> Result:
     """Scan a synthesized output; ``stale=False`` for a platform that needs only some of the
     allow-list (the list is judged stale against the samples, which need all of it)."""
-    if not (outdir / output.MANIFEST).is_file():
-        raise ScanError(f"{outdir}: nothing synthesized yet (run `make synth`)")
+    outdir = output.checked(outdir)
     result = evaluate(run_checkov(outdir / "stacks"), load_allowlist(allowlist_path), output.synthesized(outdir))
     if not stale:
         result.stale = []
