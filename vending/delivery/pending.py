@@ -17,14 +17,12 @@ READERS = 16  # records read at once: each is one small S3 request
 
 def pending(settings: Settings) -> list[str]:
     """Synthesize every stack (the synth cache makes it cheap) and compare with each record."""
-    done = synthesize(settings)
-    entries = output.stacks(settings.outdir)
+    stacks = synthesize(settings).prepared.stacks
+    sources = output.sources(settings.outdir, stacks)
 
     def applied(stack: str) -> bool:
-        data = (settings.outdir / entries[stack]["synthesizedStackPath"]).read_bytes()
-        record = records.read(json.loads(data))
-        return record is not None and record.stack_digest == records.digest(data)
+        record = records.read(json.loads(sources[stack]))
+        return record is not None and record.stack_digest == records.digest(sources[stack])
 
-    stacks = done.prepared.stacks
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         return [stack for stack, is_applied in zip(stacks, pool.map(applied, stacks), strict=True) if not is_applied]

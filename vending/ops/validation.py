@@ -78,9 +78,8 @@ def validate(
     outdir: Path, stacks: list[str] | None = None, *, cache: Path | None = None, workers: int = 2
 ) -> Validated:
     """Validate the synthesized stacks (all, or ``stacks``) that ``cache`` has not seen valid."""
-    manifest = output.stacks(outdir)
-    names = sorted(stacks or manifest)
-    sources = {name: (outdir / manifest[name]["synthesizedStackPath"]).read_bytes() for name in names}
+    sources = output.sources(outdir, sorted(stacks) if stacks else None)
+    names = sorted(sources)
     keys = {
         name: hashlib.sha256(terraform_version().encode() + b"\0" + data).hexdigest() for name, data in sources.items()
     }

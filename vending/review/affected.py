@@ -248,6 +248,4 @@ def _synthesize_tree(root: Path, outdir: Path, relative: dict[str, Path], cache:
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-5:])
         raise GitError(f"synth of {root.name} failed (exit {done.returncode}):\n{tail}")
-    return {
-        name: (outdir / entry["synthesizedStackPath"]).read_bytes() for name, entry in output.stacks(outdir).items()
-    }
+    return output.sources(outdir)

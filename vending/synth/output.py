@@ -26,12 +26,18 @@ def stacks(outdir: Path) -> dict[str, dict]:
     return json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))["stacks"]
 
 
+def sources(outdir: Path, names: Sequence[str] | None = None) -> dict[str, bytes]:
+    """Each stack's Terraform JSON as written (every stack, or ``names``), by stack name."""
+    entries = stacks(outdir)
+    return {
+        name: (outdir / entries[name]["synthesizedStackPath"]).read_bytes()
+        for name in (entries if names is None else names)
+    }
+
+
 def synthesized(outdir: Path) -> dict[str, dict]:
     """Each stack's Terraform JSON, by stack name."""
-    return {
-        name: json.loads((outdir / stack["synthesizedStackPath"]).read_text(encoding="utf-8"))
-        for name, stack in stacks(outdir).items()
-    }
+    return {name: json.loads(data) for name, data in sources(outdir).items()}
 
 
 def install(staging: Path, outdir: Path) -> None:
