@@ -70,8 +70,10 @@ def merge_base(repo: Path, base: str) -> str:
 
 def is_ancestor(repo: Path, commit: str, ref: str) -> bool:
     """Whether ``commit`` is on ``ref`` (False for a commit the repository does not know)."""
+    if not commit:
+        return False
     done = subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", commit, ref], capture_output=True)
-    return bool(commit) and done.returncode == 0
+    return done.returncode == 0
 
 
 def changed_files(repo: Path, base: str) -> list[Change]:

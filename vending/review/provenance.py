@@ -7,6 +7,7 @@ on them."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,11 +23,13 @@ def cautions(
     """The cautions about the fleets of ``stacks`` (the environment stacks among them), by stack;
     the record's commit is checked against ``base`` when it is given."""
     found: dict[str, list[str]] = {}
-    environments = {customer.stack_name for customer in config.customers}
+    environments = {customer.stack_name: customer for customer in config.customers}
+    # Once per commit: a bake workflow records one commit for many fleets.
+    on_base = functools.cache(lambda commit: affected.is_ancestor(repo, commit, base))
     for stack in stacks:
-        if stack not in environments:  # shared-alb, a pipeline, or a removed environment
+        customer = environments.get(stack)
+        if customer is None:  # shared-alb, a pipeline, or a removed environment
             continue
-        customer = config.customer(stack)
         record = images.read_record(images_dir, stack)
         fleet = images.choose(customer, record)
         path = code(str(images.record_path(images_dir, stack)))
@@ -40,7 +43,7 @@ def cautions(
             commit = str((record.get("commit") or {}).get("id") or "")
             if record.get("dirty"):
                 lines.append(f"{path}: baked from a tree with uncommitted changes (commit {code(commit[:12])})")
-            if base and not affected.is_ancestor(repo, commit, base):
+            if base and not on_base(commit):
                 lines.append(
                     f"{path}: baked from commit {code(commit[:12] or '(none)')}, which is not on {code(base)}"
                     " (a local commit, or a branch squash-merged since?): bake it again from the base branch"
