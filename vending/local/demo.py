@@ -107,8 +107,7 @@ class Demo:
             )
             output.write(result.stdout)
         if result.returncode != 0:
-            tail = "\n".join(log_file.read_text().splitlines()[-25:])
-            raise DemoError(f"{what} failed (exit {result.returncode}); last lines of {log_file}:\n{tail}")
+            raise DemoError(self._failed(what, result.returncode))
         return result.stdout
 
     def client(self, service: str) -> Any:
@@ -250,16 +249,12 @@ class Demo:
 
     def write_env(self) -> Path:
         """``.demo/env``: export lines that point a shell at the demo, to go on by hand."""
-        from vending.ops import terraform
-
-        keep = (*emulator.EMULATOR_ENV, "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION")
-        env = self.env()
-        knobs = {name: env[name] for name in keep}
-        knobs |= {
+        knobs = {
+            **self.emulator.environment(self.region),
             "VENDING_CUSTOMERS_DIR": str(self.customers_dir.resolve()),
             "VENDING_IMAGES_DIR": str(self.images_dir.resolve()),
             "CDKTF_OUTDIR": str(self.outdir.resolve()),
-            "TF_CLI_CONFIG_FILE": terraform.environment()["TF_CLI_CONFIG_FILE"],
+            "TF_CLI_CONFIG_FILE": self.env()["TF_CLI_CONFIG_FILE"],
         }
         path = self.workdir / "env"
         path.write_text("".join(f"export {name}={shlex.quote(value)}\n" for name, value in knobs.items()))
