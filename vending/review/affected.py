@@ -147,22 +147,21 @@ def affected(
     return result
 
 
+def _in_repo(repo: Path, *directories: Path) -> tuple[Path, list[PurePosixPath]]:
+    """The repository's top directory, and each of ``directories`` (relative to ``repo``) relative to it."""
+    root = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
+    return root, [PurePosixPath((repo / d).resolve().relative_to(root.resolve()).as_posix()) for d in directories]
+
+
 def from_git(repo: Path, base: str, *, known: list[str], customers_dir: Path, images_dir: Path) -> Affected:
     """``affected`` for the range ``base...HEAD`` of the repository at ``repo``."""
-    root = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
-
-    def relative(directory: Path) -> str:
-        return (repo / directory).resolve().relative_to(root.resolve()).as_posix()
-
-    customers = relative(customers_dir)
+    root, (customers, images) = _in_repo(repo, customers_dir, images_dir)
     changes = changed_files(repo, base)
-    lock = (PurePosixPath(customers) / LOCK_FILE).as_posix()
+    lock = (customers / LOCK_FILE).as_posix()
     entries: tuple[str, ...] = ()
     if any(lock in (c.path, c.old_path) for c in changes):
         entries = lock_changes(file_at(root, merge_base(repo, base), lock), file_at(root, "HEAD", lock))
-    return affected(
-        changes, known=known, customers_dir=customers, images_dir=relative(images_dir), lock_entries=entries
-    )
+    return affected(changes, known=known, customers_dir=str(customers), images_dir=str(images), lock_entries=entries)
 
 
 # --- what the images are baked from -------------------------------------------------------
@@ -175,8 +174,7 @@ def image_changes(repo: Path, base: str, *, environments: list[str], customers_d
     """Of ``environments``, those whose image inputs changed in ``base...HEAD``: every one for a
     change to ``IMAGE_INPUTS``, else those whose customer file's ``image:`` section differs (a new
     file's included); each with the path that changed it."""
-    root = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
-    customers = PurePosixPath((repo / customers_dir).resolve().relative_to(root.resolve()).as_posix())
+    root, (customers,) = _in_repo(repo, customers_dir)
     changes = changed_files(repo, base)
     for change in changes:
         for path in (change.path, change.old_path):
@@ -213,11 +211,8 @@ def by_output(repo: Path, base: str, found: Affected, *, customers_dir: Path, im
     main.py (the synth cache, ``cache``, makes an unchanged stack cheap); a stack new at HEAD stays."""
     if not found.reasons:
         return found, {}
-    root = Path(_git(repo, "rev-parse", "--show-toplevel").strip())
-    relative = {
-        "VENDING_CUSTOMERS_DIR": (repo / customers_dir).resolve().relative_to(root.resolve()),
-        "VENDING_IMAGES_DIR": (repo / images_dir).resolve().relative_to(root.resolve()),
-    }
+    root, (customers, images) = _in_repo(repo, customers_dir, images_dir)
+    relative = {"VENDING_CUSTOMERS_DIR": customers, "VENDING_IMAGES_DIR": images}
     with tempfile.TemporaryDirectory(prefix="vending-affected-") as scratch:
         work = Path(scratch)
         _git(root, "worktree", "add", "--detach", "--quiet", str(work / "base"), merge_base(repo, base))
@@ -237,7 +232,9 @@ def by_output(repo: Path, base: str, found: Affected, *, customers_dir: Path, im
     return Affected(reasons=kept, removed=found.removed), unchanged
 
 
-def _synthesize_tree(root: Path, outdir: Path, relative: dict[str, Path], cache: Path | None) -> dict[str, bytes]:
+def _synthesize_tree(
+    root: Path, outdir: Path, relative: dict[str, PurePosixPath], cache: Path | None
+) -> dict[str, bytes]:
     """Each stack's cdk.tf.json as the tree at ``root`` synthesizes its own configuration."""
     env = {
         **os.environ,
