@@ -188,20 +188,22 @@ def cross_file_problems(config_files: dict[str, Customer]) -> list[str]:
 # --- the names built from the configuration, and what users write, inside AWS's limits -----
 
 
-def _problems(checks) -> list[tuple[str, str]]:
+def _problems(checks, show=repr) -> list[tuple[str, str]]:
     """One line per field and rule broken: the first name that breaks it says why."""
     found, broken = [], set()
     for field, what, value, rule in checks:
         if (field, rule) not in broken and (problem := rule(value)) is not None:
-            shown = (
-                repr(value).replace(f"-{_PROBE}-", "-<customer>-<env>-").replace(f"-{_PROBE}'", "-<customer>-<env>'")
-            )
-            found.append((field, f"{what} {shown} {problem}"))
+            found.append((field, f"{what} {show(value)} {problem}"))
             broken.add((field, rule))
     return found
 
 
 _PROBE = "a-b"  # an environment's names, for the part every environment shares
+
+
+def _as_every_environment(value: str) -> str:
+    """A probe's name shown as every environment's: ``<customer>-<env>`` where the probe stands."""
+    return repr(value).replace(f"-{_PROBE}-", "-<customer>-<env>-").replace(f"-{_PROBE}'", "-<customer>-<env>'")
 
 
 def platform_name_problems(platform: Platform) -> list[tuple[str, str]]:
@@ -222,7 +224,7 @@ def platform_name_problems(platform: Platform) -> list[tuple[str, str]]:
     if platform.state.backend == "cloud":
         workspace = f"{platform.state.workspace_prefix}{SHARED_ALB_STACK}"
         checks.append(("state.workspace_prefix", "Terraform Cloud workspace", workspace, limits.tfc_workspace))
-    return _problems(checks)
+    return _problems(checks, show=_as_every_environment)
 
 
 def customer_name_problems(customer: Customer, platform: Platform) -> list[tuple[str, str]]:
