@@ -75,6 +75,10 @@ class State(Model):
     )
     hostname: Hostname | None = Field(None, description="Terraform Enterprise host (default: app.terraform.io)")
 
+    def workspace(self, stack: str) -> str:
+        """The Terraform Cloud workspace of ``stack``."""
+        return f"{self.workspace_prefix}{stack}"
+
 
 class Platform(Model):
     """The platform every customer environment runs on: one file, next to the customer files."""

@@ -222,7 +222,7 @@ def platform_name_problems(platform: Platform) -> list[tuple[str, str]]:
     if platform.state.bucket is not None:
         checks.append(("state.bucket", "state bucket", platform.state.bucket, limits.s3_bucket))
     if platform.state.backend == "cloud":
-        workspace = f"{platform.state.workspace_prefix}{SHARED_ALB_STACK}"
+        workspace = platform.state.workspace(SHARED_ALB_STACK)
         checks.append(("state.workspace_prefix", "Terraform Cloud workspace", workspace, limits.tfc_workspace))
     return _problems(checks, show=_as_every_environment)
 
@@ -245,6 +245,6 @@ def customer_name_problems(customer: Customer, platform: Platform) -> list[tuple
             ("customer", "database name", names.db_name, limits.database_name),
         ]
     if platform.state.backend == "cloud":
-        workspace = f"{platform.state.workspace_prefix}{customer.pipeline_stack_name}"
+        workspace = platform.state.workspace(customer.pipeline_stack_name)
         checks.append(("customer", "Terraform Cloud workspace", workspace, limits.tfc_workspace))
     return _problems(checks)

@@ -51,7 +51,7 @@ class VendingStack(TerraformStack):
             CloudBackend(
                 self,
                 organization=state.organization,
-                workspaces=NamedCloudWorkspace(f"{state.workspace_prefix}{name}"),
+                workspaces=NamedCloudWorkspace(state.workspace(name)),
                 hostname=state.hostname,
             )
             return
