@@ -113,17 +113,24 @@ def _refused_name(name: str) -> str | None:
     return None
 
 
-def _outside(path: Path, root: Path, directory: Path) -> str | None:
-    """A customer file may be a symlink, but only to a file inside the configuration directory."""
-    if not path.is_symlink():
-        return None
+def _broken_symlink(path: Path) -> str | None:
+    """Why the symlink ``path`` leads to no file, if it does not."""
     try:
-        target = path.resolve(strict=True)
+        path.resolve(strict=True)
     except RuntimeError:  # Python 3.11 raises this for a loop, later versions OSError
         return "symlink loop"
     except OSError as error:
         return "symlink loop" if error.errno == errno.ELOOP else "symlink to nothing"
-    return None if target.is_relative_to(root) else f"symlink points outside {directory}"
+    return None
+
+
+def _outside(path: Path, root: Path, directory: Path) -> str | None:
+    """A customer file may be a symlink, but only to a file inside the configuration directory."""
+    if not path.is_symlink():
+        return None
+    if broken := _broken_symlink(path):
+        return broken
+    return None if path.resolve().is_relative_to(root) else f"symlink points outside {directory}"
 
 
 def _unreadable(path: Path) -> str | None:
@@ -132,11 +139,8 @@ def _unreadable(path: Path) -> str | None:
         return None
     if path.is_dir():
         return "is a directory, not a file"
-    if path.is_symlink():
-        try:
-            path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            return "symlink loop, or a symlink to nothing"
+    if path.is_symlink() and (broken := _broken_symlink(path)):
+        return broken
     return "file not found" if not path.exists() else "not a regular file"
 
 
