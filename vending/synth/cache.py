@@ -63,17 +63,27 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+# The packages that write a stack's output (the speed-ups, which may be deleted, pin the same).
+PACKAGES = ("jsii", "cdktf", "cdktf-cdktf-provider-aws", "constructs")
+
+
 @functools.cache
 def versions() -> dict[str, str]:
     """The runtimes and packages a stack's output could change with."""
-    from vending import speedups
+    from importlib import metadata
 
     node = os.environ.get("JSII_NODE", "node")
     try:
         node_version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
     except OSError:
         node_version = "missing"
-    return {"python": sys.version, "node": node_version, **{k: str(v) for k, v in speedups.installed().items()}}
+    found = {"python": sys.version, "node": node_version}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "None"
+    return found
 
 
 def _digest(value: object) -> str:
