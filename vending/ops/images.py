@@ -110,9 +110,10 @@ def pull_request_body(images_dir: Path) -> str:
         committed = subprocess.run(
             ["git", "-C", str(images_dir), "show", f"HEAD:./{path.name}"], capture_output=True, text=True
         ).stdout
-        if committed == path.read_text(encoding="utf-8"):
+        text = path.read_text(encoding="utf-8")
+        if committed == text:
             continue
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(text)
         before = json.loads(committed).get("ami_id", "") if committed.strip() else ""
         moves = f"`{before}` → `{record['ami_id']}`" if before else f"new: `{record['ami_id']}`"
         commit = str((record.get("commit") or {}).get("id", ""))[:12] + (" (dirty)" if record.get("dirty") else "")
