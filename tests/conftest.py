@@ -124,12 +124,10 @@ class Synth:
         # session's sample synth counts them (each read is a round trip to Node).
         self.attribute_reads: Counter[tuple[str, int, str]] = Counter()
 
-    @property
-    def manifest(self) -> dict:
-        return json.loads((self.outdir / "manifest.json").read_text())
-
     def stack_names(self) -> list[str]:
-        return sorted(self.manifest["stacks"])
+        from vending.synth import output
+
+        return sorted(output.stacks(self.outdir))
 
     def stack(self, name: str) -> dict:
         return json.loads((self.outdir / "stacks" / name / "cdk.tf.json").read_text())
