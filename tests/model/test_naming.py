@@ -45,7 +45,7 @@ def test_every_name_is_inside_aws_limits(platform, customer, environment, build,
     assert len(names.pipeline) <= 100
     assert len(names.codedeploy_application) <= 100 and len(names.deployment_group) <= 100
     assert len(names.launch_template) <= 128 and len(names.approval_topic) <= 256
-    assert ELB_NAME.fullmatch(naming.PlatformNames(platform).shared_alb)
+    assert ELB_NAME.fullmatch(naming.PlatformNames(platform).shared_alb())
 
 
 @settings(max_examples=200, deadline=None)

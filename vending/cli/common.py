@@ -25,10 +25,9 @@ def environment(settings: Settings, name: str):
 
 def stacks(settings: Settings, names: list[str]) -> list[str]:
     """The stacks named, checked and in the platform's order, or every stack when none is."""
-    from vending.model.load import load_config
-    from vending.synth.app import all_stacks
+    from vending.synth.app import known_stacks
 
-    known = all_stacks(load_config(settings.customers_dir))
+    known = known_stacks(settings)
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ConfigError([f"{name}: no such stack (known: {', '.join(known)})" for name in unknown])

@@ -30,11 +30,10 @@ def _synthesized(args: argparse.Namespace, settings: Settings, names: list[str])
 def affected_stacks(base: str, settings: Settings, *, paths_only: bool = False):
     """The stacks changes since ``base`` touch (an Affected): by the paths changed, then, unless
     ``paths_only``, only those whose synthesized output changed too. Why, said on stderr."""
-    from vending.model.load import load_config
     from vending.review import affected
-    from vending.synth.app import all_stacks
+    from vending.synth.app import known_stacks
 
-    known = all_stacks(load_config(settings.customers_dir))
+    known = known_stacks(settings)
     dirs = {"customers_dir": settings.customers_dir, "images_dir": settings.images_dir}
     unchanged: dict[str, str] = {}
     try:

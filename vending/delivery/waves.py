@@ -1,20 +1,21 @@
-"""Which stack is applied when: every environment finds ``shared-alb`` by name, and every
-pipeline its environment, so ``shared-alb`` goes first, then the environments, then their
-pipelines; destroys go the other way round, before anything is applied. A wave's stacks do not
-depend on each other, so a wave can be split into even shards, one per CI runner."""
+"""Which stack is applied when: every environment finds its shard of the shared load balancer
+(``shared-alb``, ``shared-alb-2``, …) by name, and every pipeline its environment, so the
+shards go first, then the environments, then their pipelines; destroys go the other way round,
+before anything is applied. A wave's stacks do not depend on each other, so a wave can be split
+into even shards, one per CI runner."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from vending.model.naming import PIPELINE_SUFFIX, SHARED_ALB_STACK, production_stack
+from vending.model.naming import PIPELINE_SUFFIX, platform_stack, production_stack
 
 KINDS = ("platform", "environments", "pipelines")  # in the order they are applied
 
 
 def kind(stack: str) -> str:
-    if stack == SHARED_ALB_STACK:
+    if platform_stack(stack):
         return "platform"
     return "pipelines" if stack.endswith(PIPELINE_SUFFIX) else "environments"
 

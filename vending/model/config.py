@@ -8,7 +8,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from vending.model.limits import RDS_STORAGE_MAX, RULE_PRIORITY_MAX
+from vending.model.limits import (
+    ALB_CERTIFICATES_QUOTA,
+    ALB_RULES_QUOTA,
+    ALB_TARGET_GROUPS_QUOTA,
+    RDS_STORAGE_MAX,
+    RULE_PRIORITY_MAX,
+)
 from vending.model.naming import PRODUCTION, EnvironmentNames, PlatformNames, pipeline_stack
 from vending.model.values import (
     AcmCertificateArn,
@@ -21,6 +27,7 @@ from vending.model.values import (
     EcrImage,
     Email,
     EnvironmentName,
+    HostedZoneId,
     Hostname,
     InstanceType,
     Matcher,
@@ -36,6 +43,7 @@ from vending.model.values import (
     matching,
 )
 
+APP_PORTS = (1024, 65535)  # where an application may listen: what a shared load balancer may reach
 # Database settings whose default depends on the environment: (in production, elsewhere).
 DATABASE_DEFAULTS = {"multi_az": (True, False), "backup_retention_days": (7, 1), "deletion_protection": (True, False)}
 
@@ -80,6 +88,32 @@ class State(Model):
         return f"{self.workspace_prefix}{stack}"
 
 
+class SharedAlb(Model):
+    """How many environments one shared load balancer holds before the next one is added."""
+
+    capacity: int = Field(
+        80,
+        ge=1,
+        le=min(ALB_RULES_QUOTA, ALB_TARGET_GROUPS_QUOTA),
+        description="Environments per shared load balancer: a listener rule and a target group each"
+        f" (AWS allows {ALB_RULES_QUOTA} of each, target groups not adjustable)",
+    )
+    certificates: int = Field(
+        20,
+        ge=1,
+        le=ALB_CERTIFICATES_QUOTA,
+        description="Non-production custom domains per shared load balancer: a certificate each"
+        f" (AWS allows {ALB_CERTIFICATES_QUOTA})",
+    )
+
+
+class Dns(Model):
+    zone_id: HostedZoneId = Field(
+        description="Route 53 hosted zone of the platform domain: each environment owns the records of its"
+        " host names, so environments can spread over several shared load balancers"
+    )
+
+
 class Platform(Model):
     """The platform every customer environment runs on: one file, next to the customer files."""
 
@@ -89,6 +123,10 @@ class Platform(Model):
     certificate_arn: AcmCertificateArn = Field(description="Wildcard certificate for *.<domain>")
     network: Network = Field(description="Existing VPC ids, or a CIDR to create one")
     state: State = Field(default_factory=State, description="Remote state backend")
+    shared_alb: SharedAlb = Field(default_factory=SharedAlb, description="Shards of the shared load balancer")
+    dns: Dns | None = Field(
+        None, description="Route 53 records per environment (without it: one shared load balancer, *.<domain> yours)"
+    )
     tags: Tags = Field(default_factory=dict, description="Added to every resource")
 
     @property
@@ -129,7 +167,7 @@ class Instances(Model):
     desired: int | None = Field(None, ge=1, le=100, description="Initial size (default: min)")
     scale_out_cpu: int = Field(70, ge=1, le=100, description="Average CPU % that adds an instance")
     scale_in_cpu: int = Field(30, ge=0, le=99, description="Average CPU % that removes an instance")
-    port: int = Field(8080, ge=1024, le=65535, description="Port the application listens on")
+    port: int = Field(8080, ge=APP_PORTS[0], le=APP_PORTS[1], description="Port the application listens on")
     volume_gb: int = Field(20, ge=8, le=16384, description="Encrypted root volume size")
 
     @property

@@ -38,6 +38,23 @@ TAGS_PER_RESOURCE = 50
 TAG_CHARACTERS = r"\w .:+=@/-"  # a regular-expression character class
 TFC_WORKSPACE_MAX = 90
 
+# AWS's default quotas that a platform of many environments meets ("Quotas for your Application
+# Load Balancers" in the Elastic Load Balancing guide, "Amazon VPC quotas" in the VPC guide).
+# Per load balancer; the default rule and default certificate are not counted.
+ALB_RULES_QUOTA = 100
+ALB_TARGET_GROUPS_QUOTA = 100  # not adjustable
+ALB_CERTIFICATES_QUOTA = 25
+ALB_LISTENERS_QUOTA = 50
+SECURITY_GROUP_RULES_QUOTA = 60  # per security group and direction (inbound, outbound)
+# Per account and region; AWS raises these on request, so they are reported, not refused.
+ACCOUNT_QUOTAS = {
+    "application load balancers": 50,
+    "Auto Scaling groups": 500,
+    "RDS DB instances": 40,
+    "IAM roles": 1000,
+    "security groups per VPC": 2500,
+}
+
 
 def utf16_units(text: str) -> int:
     """The length AWS counts for descriptions and tags: UTF-16 code units."""

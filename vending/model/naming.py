@@ -31,13 +31,29 @@ from vending.model.limits import (
 
 HASH_LENGTH = 6
 
-SHARED_ALB_STACK = "shared-alb"
+SHARED_ALB_STACK = "shared-alb"  # the first shard of the shared load balancer; then shared-alb-2, …
 PIPELINE_SUFFIX = "-pipeline"  # "<customer>-<env>-pipeline": the environment's pipeline stack
 PRODUCTION = "prod"  # the environment that is production
 
 WAF_LOG_BUCKET_PREFIX = "aws-waf-logs-"  # WAF delivers logs only to buckets named so
 
 _AMI_NAME_ALLOWED = re.compile(f"[^{AMI_NAME_CHARACTERS}]")
+_SHARD_STACK = re.compile(r"shared-alb(?:-([2-9]|[1-9][0-9]+))?")
+
+
+def shared_alb_stack(shard: int = 1) -> str:
+    """The stack of a shard of the shared load balancer: shared-alb, shared-alb-2, …"""
+    return SHARED_ALB_STACK if shard == 1 else f"{SHARED_ALB_STACK}-{shard}"
+
+
+def shard_of_stack(stack: str) -> int | None:
+    """Which shard of the shared load balancer a platform stack holds; None for other stacks."""
+    found = _SHARD_STACK.fullmatch(stack)
+    return None if found is None else int(found[1] or 1)
+
+
+def platform_stack(stack: str) -> bool:
+    return shard_of_stack(stack) is not None
 
 
 def pipeline_stack(environment_stack: str) -> str:
@@ -46,12 +62,13 @@ def pipeline_stack(environment_stack: str) -> str:
 
 def stack_environment(stack: str) -> str:
     """A stack's environment: the last part of its name (environments have no hyphens)."""
-    return "platform" if stack == SHARED_ALB_STACK else stack.removesuffix(PIPELINE_SUFFIX).rsplit("-", 1)[-1]
+    return "platform" if platform_stack(stack) else stack.removesuffix(PIPELINE_SUFFIX).rsplit("-", 1)[-1]
 
 
 def production_stack(stack: str) -> bool:
-    """Whether a stack is production's: its environment's, or shared-alb, which serves production too."""
-    return stack == SHARED_ALB_STACK or stack_environment(stack) == PRODUCTION
+    """Whether a stack is production's: its environment's, or a shared load balancer's, which
+    serves production too."""
+    return platform_stack(stack) or stack_environment(stack) == PRODUCTION
 
 
 def short_hash(text: str, length: int = HASH_LENGTH) -> str:
@@ -76,21 +93,22 @@ def ami_safe(text: str) -> str:
 class PlatformNames:
     platform: str
 
-    @property
-    def shared_alb(self) -> str:
-        return fit(f"{self.platform}-shared", ALB_NAME_MAX)
+    @staticmethod
+    def _shard(name: str, shard: int) -> str:
+        return name if shard == 1 else f"{name}-{shard}"  # the first shard keeps the names it had
 
-    @property
-    def shared_alb_security_group(self) -> str:
-        return fit(f"{self.platform}-shared-alb", SECURITY_GROUP_NAME_MAX)
+    def shared_alb(self, shard: int = 1) -> str:
+        return fit(self._shard(f"{self.platform}-shared", shard), ALB_NAME_MAX)
+
+    def shared_alb_security_group(self, shard: int = 1) -> str:
+        return fit(self._shard(f"{self.platform}-shared-alb", shard), SECURITY_GROUP_NAME_MAX)
 
     @property
     def network(self) -> str:
         return self.platform
 
-    @property
-    def shared_web_acl(self) -> str:
-        return fit(f"{self.platform}-shared", WEB_ACL_NAME_MAX)
+    def shared_web_acl(self, shard: int = 1) -> str:
+        return fit(self._shard(f"{self.platform}-shared", shard), WEB_ACL_NAME_MAX)
 
     def log_bucket(self, account_id: str) -> str:
         """The platform's log bucket (load balancers, WAF, VPC flow logs, S3 access logs)."""

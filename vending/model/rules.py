@@ -213,8 +213,8 @@ def platform_name_problems(platform: Platform) -> list[tuple[str, str]]:
     probe = EnvironmentNames(platform.name, *_PROBE.split("-"))  # any environment: the prefix decides
     checks = [
         ("name", "log bucket", names.log_bucket(platform.account_id), limits.s3_bucket),
-        ("name", "load balancer", names.shared_alb, limits.alb_name),
-        ("name", "security group", names.shared_alb_security_group, limits.security_group_name),
+        ("name", "load balancer", names.shared_alb(), limits.alb_name),
+        ("name", "security group", names.shared_alb_security_group(), limits.security_group_name),
         ("name", "every target group,", probe.target_group, limits.alb_name),
         ("name", "every security group,", probe.instance_security_group, limits.security_group_name),
         ("name", "every artifact bucket,", probe.artifact_bucket(platform.account_id), limits.s3_bucket),

@@ -127,6 +127,7 @@ AMI_ID = r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})"
 AmiId = Annotated[str, matching(AMI_ID, "an AMI id like ami-0123456789abcdef0")]
 VpcId = Annotated[str, matching(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a VPC id like vpc-0123456789abcdef0")]
 SubnetId = Annotated[str, matching(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a subnet id like subnet-0123456789abcdef0")]
+HostedZoneId = Annotated[str, matching(r"Z[A-Z0-9]{1,31}", "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ")]
 InstanceType = Annotated[str, matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type like t3.small")]
 DbInstanceClass = Annotated[str, matching(r"db\.[a-z][a-z0-9-]*\.[a-z0-9]+", "an RDS instance class like db.t3.small")]
 Email = Annotated[

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vending.model.naming import PIPELINE_SUFFIX, PRODUCTION, SHARED_ALB_STACK, production_stack, stack_environment
+from vending.model.naming import (
+    PIPELINE_SUFFIX,
+    PRODUCTION,
+    SHARED_ALB_STACK,
+    platform_stack,
+    production_stack,
+    stack_environment,
+)
 from vending.ops import terraform
 from vending.review import plans
 from vending.review.plans import ResourceChange, Shown
@@ -124,18 +131,23 @@ def plan_stacks(
 def waiting(review: StackReview, reviews: list[StackReview]) -> StackReview:
     """A stack that cannot be planned before a stack it looks up exists, planned beside it: a new
     environment's pipeline (its data sources find the environment's autoscaling group and target
-    group), or every environment of a new platform (they find shared-alb's load balancer)."""
+    group), every environment of a new shard of the shared load balancer, and every shard after
+    the first of a new platform (they find the network and log bucket of shared-alb)."""
     if not review.error or review.stack == SHARED_ALB_STACK:
         return review
     new = {r.stack for r in reviews if r.note == NO_STATE}
     failed = {r.stack for r in reviews if r.error}
+    new_shards = sorted(s for s in new if platform_stack(s))
     environment_stack = review.stack.removesuffix(PIPELINE_SUFFIX)
     if review.stack.endswith(PIPELINE_SUFFIX) and (
-        environment_stack in new or (environment_stack in failed and SHARED_ALB_STACK in new)
+        environment_stack in new or (environment_stack in failed and new_shards)
     ):
         return StackReview(review.stack, note=f"{WAITING} {environment_stack} is applied")
-    if not review.stack.endswith(PIPELINE_SUFFIX) and SHARED_ALB_STACK in new:
+    if platform_stack(review.stack) and SHARED_ALB_STACK in new:
         return StackReview(review.stack, note=f"{WAITING} {SHARED_ALB_STACK} is applied")
+    if not review.stack.endswith(PIPELINE_SUFFIX) and new_shards:
+        verb = "is" if len(new_shards) == 1 else "are"
+        return StackReview(review.stack, note=f"{WAITING} {', '.join(new_shards)} {verb} applied")
     return review
 
 
@@ -336,8 +348,9 @@ def blast_radius(reviews: list[StackReview]) -> str:
         f"{len(customers):,} customer(s)",
         f"{len(environments):,} environment(s), {production:,} of them production",
     ]
-    if any(r.environment == "platform" for r in changing):
-        parts.append(f"and the platform ({code(SHARED_ALB_STACK)}, which production runs behind)")
+    shards = [r.stack for r in changing if r.environment == "platform"]
+    if shards:
+        parts.append(f"and the platform ({', '.join(map(code, shards))}, which production runs behind)")
     actions = ", ".join(f"{sum(r.count(a) for r in changing):,} to {HEADINGS[a]}" for a in ACTIONS)
     return f"**Blast radius**: {', '.join(parts)} · {actions}"
 

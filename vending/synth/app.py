@@ -22,10 +22,8 @@ from vending.model import images, naming, priorities
 from vending.model.config import Config
 from vending.model.load import load_config
 from vending.settings import Settings
-from vending.synth import cache, output, parallel, policies
+from vending.synth import cache, output, parallel, policies, quotas
 from vending.synth.cache import SynthCache
-
-SHARED_ALB = naming.SHARED_ALB_STACK
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class Prepared:
     settings: Settings
     config: Config
     allocation: priorities.Allocation
-    previous_lock: dict[str, int]
+    previous_lock: priorities.Lock
     fleet_images: dict[str, images.FleetImage]
     stacks: tuple[str, ...]
 
@@ -48,8 +46,10 @@ class Prepared:
         return [w for w in shown if w]
 
 
-def all_stacks(config: Config) -> list[str]:
-    names = [SHARED_ALB]
+def all_stacks(config: Config, shard_count: int = 1) -> list[str]:
+    """Every stack, in the platform's order: the shared load balancer's shards, then each
+    environment and its pipeline."""
+    names = [naming.shared_alb_stack(shard) for shard in range(1, shard_count + 1)]
     for customer in config.customers:
         names += [customer.stack_name, customer.pipeline_stack_name]
     return names
@@ -61,11 +61,22 @@ def _refuse_unknown(knob: str, stacks: tuple[str, ...], known: list[str]) -> Non
         raise ConfigError([f"{knob}: unknown stack {s!r} (known: {', '.join(known)})" for s in unknown])
 
 
-def prepare(settings: Settings) -> Prepared:
+def allocate(settings: Settings) -> tuple[Config, priorities.Lock, priorities.Allocation]:
+    """The configuration, its lock file, and every environment's priority and shard."""
     config = load_config(settings.customers_dir)
     lock = priorities.read_lock(settings.customers_dir)
-    allocation = priorities.allocate(config, lock, str(settings.customers_dir / priorities.LOCK_FILE))
-    known = all_stacks(config)
+    return config, lock, priorities.allocate(config, lock, str(settings.customers_dir / priorities.LOCK_FILE))
+
+
+def known_stacks(settings: Settings) -> list[str]:
+    """Every stack the configuration defines."""
+    config, _, allocation = allocate(settings)
+    return all_stacks(config, allocation.shard_count)
+
+
+def prepare(settings: Settings) -> Prepared:
+    config, lock, allocation = allocate(settings)
+    known = all_stacks(config, allocation.shard_count)
     if settings.stacks is None:
         selected = tuple(known)
     else:
@@ -93,10 +104,12 @@ def build(prepared: Prepared, outdir: Path) -> tuple[Any, list[policies.Checked]
     config, endpoint = prepared.config, prepared.settings.endpoint_url
     app = App(outdir=str(outdir), stack_traces=False)
     stacks = []  # (name, stack): names kept here, since reading one back from Node costs two calls
-    if SHARED_ALB in prepared.stacks:
-        from vending.synth.stacks.shared_alb import SharedAlbStack
+    for shard in range(1, prepared.allocation.shard_count + 1):
+        name = naming.shared_alb_stack(shard)
+        if name in prepared.stacks:
+            from vending.synth.stacks.shared_alb import SharedAlbStack
 
-        stacks.append((SHARED_ALB, SharedAlbStack(app, platform=config.platform, endpoint_url=endpoint)))
+            stacks.append((name, SharedAlbStack(app, platform=config.platform, shard=shard, endpoint_url=endpoint)))
     for customer in config.customers:
         if customer.stack_name in prepared.stacks:
             from vending.synth.stacks.environment import EnvironmentStack
@@ -107,6 +120,7 @@ def build(prepared: Prepared, outdir: Path) -> tuple[Any, list[policies.Checked]
                 customer=customer,
                 image=prepared.fleet_images[customer.stack_name],
                 priority=prepared.allocation.priorities.get(customer.stack_name),
+                shard=prepared.allocation.shards.get(customer.stack_name),
                 endpoint_url=endpoint,
             )
             stacks.append((customer.stack_name, stack))
@@ -143,6 +157,19 @@ def _synth(prepared: Prepared, outdir: Path) -> None:
         _synth_app(prepared, outdir)
     else:
         parallel.synth(shares, outdir, lambda share, part: _synth_app(replace(prepared, stacks=share), part))
+
+
+def _within_quotas(stacks: tuple[str, ...], staging: Path, outdir: Path, current: dict) -> list[str]:
+    """Count the stacks against AWS's quotas (the ones left in ``outdir`` read there): a load
+    balancer or security group past one is a ConfigError; the account's quotas are warnings."""
+    synthesized = {
+        stack: json.loads(((outdir if stack in current else staging) / "stacks" / stack / "cdk.tf.json").read_bytes())
+        for stack in stacks
+    }
+    counts = quotas.count(synthesized)
+    if problems := quotas.over(counts):
+        raise ConfigError(problems)
+    return quotas.account_warnings(counts)
 
 
 @dataclass(frozen=True)
@@ -194,6 +221,8 @@ def synthesize(settings: Settings, log: Callable[[str], None] = _stderr) -> Synt
             manifest[stack], version = item["manifest"], item["version"]
         (staging / "stacks").mkdir(exist_ok=True)
         output.write_manifest(staging, manifest, version)
+        for warning in _within_quotas(prepared.stacks, staging, outdir, current):
+            log(warning)
         output.install(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

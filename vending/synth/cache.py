@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vending.files import write_atomically
-from vending.model.naming import SHARED_ALB_STACK
+from vending.model.naming import platform_stack
 from vending.settings import PROJECT
 from vending.synth import code
 
@@ -108,7 +108,8 @@ class SynthCache:
                 "platform": config.platform.model_dump(mode="json"),
             }
         )
-        inputs: dict[str, dict] = {SHARED_ALB_STACK: {}}  # the platform is all it takes
+        # A shard of the shared load balancer takes the platform alone.
+        inputs: dict[str, dict] = {stack: {} for stack in prepared.stacks if platform_stack(stack)}
         for customer in config.customers:
             environment = {"customer": customer.model_dump(mode="json")}
             if customer.stack_name in prepared.stacks:
@@ -116,6 +117,7 @@ class SynthCache:
                 inputs[customer.stack_name] = {
                     **environment,
                     "priority": prepared.allocation.priorities.get(customer.stack_name),
+                    "shard": prepared.allocation.shards.get(customer.stack_name),
                     "image": [image.ami_id, image.origin],
                 }
             inputs[customer.pipeline_stack_name] = environment

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
 from constructs import Construct
 
+from vending.model.naming import SHARED_ALB_STACK
 from vending.synth.components.iam import Statement
 from vending.synth.components.private_bucket import S3_ACCESS_LOG_PREFIX, PrivateBucket
 
@@ -28,8 +29,10 @@ class LogBucket(PrivateBucket):
         self.arn: str = f"arn:aws:s3:::{self.name}"
 
     def grants(self) -> Sequence[Statement]:
-        # Every service writes below AWSLogs/<account>/<service>/.
+        # Every service writes below AWSLogs/<account>/<service>/; the shards of the shared load
+        # balancer after the first below their stack's name (shared-alb-2/AWSLogs/…).
         account_logs = f"{self.bucket_arn}/AWSLogs/{self.account_id}/*"
+        shard_logs = f"{self.bucket_arn}/{SHARED_ALB_STACK}-*/AWSLogs/{self.account_id}/*"
         from_this_account = [("StringEquals", "aws:SourceAccount", [self.account_id])]
         return [
             # Load balancers write as their region's Elastic Load Balancing account.
@@ -37,7 +40,7 @@ class LogBucket(PrivateBucket):
                 sid="LoadBalancerAccessLogs",
                 principals={"AWS": [DataAwsElbServiceAccount(self, "elb-account").arn]},
                 actions=["s3:PutObject"],
-                resources=[account_logs],
+                resources=[account_logs, shard_logs],
             ),
             # WAF logs and VPC flow logs: the log delivery service checks the ACL, then writes.
             Statement(

@@ -40,6 +40,7 @@ class LoadBalancer(Construct):
         certificate_arn: str,
         web_acl_name: str,
         log_bucket: str,
+        log_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.security_group, self.security_group_id = security_group(
@@ -56,7 +57,8 @@ class LoadBalancer(Construct):
                 to_port=port,
                 cidr_ipv4="0.0.0.0/0",
             )
-        # Egress is added by each environment, towards its own instances only.
+        # Egress is added by whoever owns the group: a constant rule for a shared load balancer
+        # (shared_alb.py), the environment's own instances for a dedicated one.
         self.load_balancer = Lb(
             self,
             "load-balancer",
@@ -68,7 +70,7 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=True,
             desync_mitigation_mode="strictest",
-            access_logs=LbAccessLogs(bucket=log_bucket, enabled=True),
+            access_logs=LbAccessLogs(bucket=log_bucket, prefix=log_prefix, enabled=True),
         )
         self.load_balancer_arn = self.load_balancer.arn
         self.web_acl = WebAcl(

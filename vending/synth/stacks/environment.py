@@ -11,6 +11,7 @@ from vending.model.config import Customer, Platform
 from vending.model.images import FleetImage
 from vending.synth.components.database import Database
 from vending.synth.components.fleet import Fleet
+from vending.synth.components.host_records import HostRecords
 from vending.synth.components.instance_role import InstanceRole
 from vending.synth.components.load_balancer import LoadBalancer, SharedLoadBalancerLookup
 from vending.synth.components.network import NetworkLookup
@@ -37,6 +38,7 @@ class EnvironmentStack(VendingStack):
         customer: Customer,
         image: FleetImage,
         priority: int | None,
+        shard: int | None,
         endpoint_url: str | None = None,
     ) -> None:
         super().__init__(
@@ -67,19 +69,19 @@ class EnvironmentStack(VendingStack):
             )
             listener_arn, alb_security_group_id = alb.https_listener.arn, alb.security_group_id
             rule_priority = DEDICATED_RULE_PRIORITY
-            alb_dns_name = alb.load_balancer.dns_name
+            served_by = alb.load_balancer
         else:
-            assert priority is not None, "shared-listener environments always have a priority"
+            assert priority is not None and shard is not None, "shared-listener environments have both"
             shared = SharedLoadBalancerLookup(
                 self,
                 "shared-alb",
-                name=platform.names.shared_alb,
-                security_group_name=platform.names.shared_alb_security_group,
+                name=platform.names.shared_alb(shard),
+                security_group_name=platform.names.shared_alb_security_group(shard),
                 vpc_id=network.vpc_id,
             )
             listener_arn, alb_security_group_id = shared.https_listener.arn, shared.security_group.id
             rule_priority = priority
-            alb_dns_name = shared.load_balancer.dns_name
+            served_by = shared.load_balancer
             if customer.domain is not None:  # the shared listener presents its certificate too
                 LbListenerCertificate(
                     self,
@@ -123,25 +125,52 @@ class EnvironmentStack(VendingStack):
             target_group_arn=web.target_group_arn,
             region=platform.region,
         )
-        # The load balancer may reach this environment's instances, and nothing else.
-        VpcSecurityGroupEgressRule(
-            self,
-            "alb-egress-to-instances",
-            security_group_id=alb_security_group_id,
-            description=f"Load balancer to {customer.stack_name} instances",
-            ip_protocol="tcp",
-            from_port=customer.instances.port,
-            to_port=customer.instances.port,
-            referenced_security_group_id=fleet.security_group_id,
-        )
+        if customer.dedicated_alb:
+            # Its own load balancer may reach this environment's instances, and nothing else. A
+            # shared one has a single rule towards the VPC (shared_alb.py): a rule per environment
+            # would meet AWS's 60 rules per security group.
+            VpcSecurityGroupEgressRule(
+                self,
+                "alb-egress-to-instances",
+                security_group_id=alb_security_group_id,
+                description=f"Load balancer to {customer.stack_name} instances",
+                ip_protocol="tcp",
+                from_port=customer.instances.port,
+                to_port=customer.instances.port,
+                referenced_security_group_id=fleet.security_group_id,
+            )
+        dns_name = served_by.dns_name  # read once: each read is a round trip to Node
+        in_zone = [h for h in customer.hosts(platform) if h.endswith(f".{platform.domain}")]
+        if platform.dns is not None and in_zone:
+            records = HostRecords(
+                self,
+                "dns",
+                zone_id=platform.dns.zone_id,
+                hosts=in_zone,
+                load_balancer_dns_name=dns_name,
+                load_balancer_zone_id=served_by.zone_id,
+            )
+            TerraformOutput(
+                self,
+                "dns_records",
+                value=[record.fqdn for record in records.records],
+                description="Alias records of its host names, in the platform's zone",
+            )
 
         TerraformOutput(self, "url", value=f"https://{host}", description="Where the application answers")
         TerraformOutput(
             self,
             "load_balancer_dns_name",
-            value=alb_dns_name,
+            value=dns_name,
             description=f"Point {host} here" if customer.domain else "The shared load balancer",
         )
+        if customer.domain is not None:  # the customer's own zone: a record only they can make
+            TerraformOutput(
+                self,
+                "domain_record",
+                value=f"{customer.domain.name} CNAME {dns_name}",
+                description="The record the customer's DNS needs for its custom domain",
+            )
         TerraformOutput(self, "ami_id", value=image.ami_id, description=f"Fleet image ({image.origin})")
         TerraformOutput(self, "autoscaling_group_name", value=fleet.autoscaling_group_name)
         TerraformOutput(self, "target_group_arn", value=web.target_group_arn)
