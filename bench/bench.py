@@ -1,8 +1,9 @@
 """``make bench``: synthesize N generated customer environments with Vending's fast path and with a
 plain-cdktf baseline, side by side, and write a report (REPORT.md and report.json).
 
-For each N (1, 10, 100, 500), N environments are generated from a template customer (copies of
-customers/acme-prod.yaml under other names) in a temporary directory. N = 1 synthesizes that
+For each N (1, 10, 100, 500), N environments are generated from the sample customers (copies of
+customers/acme-prod.yaml, acme-dev.yaml and globex-prod.yaml under other names, on a platform
+with a Route 53 zone) in a temporary directory. N = 1 synthesizes that
 environment's stack alone (VENDING_STACKS, as ``cdktf deploy acme-prod`` does); larger N every
 stack. Each repetition runs both variants, one after the other, each in a fresh process tree:
 
@@ -24,7 +25,8 @@ synth cache off.
 Then the synth cache (--warm-sizes, default 500 and 2,000 customers): a cold synth without the
 cache and one that fills it, side by side, then, against the filled cache, nothing changed, one
 customer edited, one added (5 runs each) and platform.yaml edited (every stack rebuilt, once),
-and a cold synth of the final files that must write the same bytes.
+and a cold synth of the final files that must write the same bytes. Each of these platforms is
+counted against AWS's quotas.
 
 Then validation (--validation-sizes, default 50 and 500 customers): cold, in batches and one
 Terraform process per stack side by side at the first size, in batches at the second; and there
@@ -51,7 +53,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = ROOT / "bench" / "driver.py"
-TEMPLATE = ROOT / "customers" / "acme-prod.yaml"
+TEMPLATES = [ROOT / "customers" / f"{name}.yaml" for name in ("acme-prod", "acme-dev", "globex-prod")]
+BENCH_ZONE = "Z0BENCH00000000000000"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
 SAMPLE_SECONDS = 0.02
@@ -66,19 +69,45 @@ TARGETS = {  # issue 8, on a 2-core machine
 
 
 def generate(directory: Path, count: int) -> list[str]:
-    """``count`` environments like the template, named <customer>001… ; returns their stacks."""
+    """``count`` environments like the samples, named <customer>001… ; returns their stacks. One in
+    ten is production with a custom domain (a load balancer of its own, like acme-prod, the first),
+    the others are spread over the shards of the shared load balancer: every other one like
+    acme-dev (with a database), the rest like globex-prod. The platform has a Route 53 zone, so
+    that it may have several shards: the shape AWS accepts at this size."""
     directory.mkdir(parents=True)
-    shutil.copy(ROOT / "customers" / "platform.yaml", directory)
-    text = TEMPLATE.read_text(encoding="utf-8")
-    customer = re.search(r"^customer: (\S+)", text, re.M)[1]
-    environment = re.search(r"^environment: (\S+)", text, re.M)[1]
+    platform = (ROOT / "customers" / "platform.yaml").read_text(encoding="utf-8")
+    zone = f"\ndns:\n  zone_id: {BENCH_ZONE}\ntags:"  # before the tags, which the platform edit rewrites
+    (directory / "platform.yaml").write_text(platform.replace("\ntags:", zone, 1), encoding="utf-8")
+    texts = {path: path.read_text(encoding="utf-8") for path in TEMPLATES}
     stacks = []
     for index in range(1, count + 1):
+        text = texts[TEMPLATES[0] if index % 10 == 1 else TEMPLATES[1 + index % 2]]
+        customer = re.search(r"^customer: (\S+)", text, re.M)[1]
+        environment = re.search(r"^environment: (\S+)", text, re.M)[1]
         name = f"{customer}{index:03d}"
         # Every mention (domain, repository, tags, emails) gets the new name: all stay unique.
         (directory / f"{name}-{environment}.yaml").write_text(re.sub(rf"\b{customer}\b", name, text), encoding="utf-8")
         stacks.append(f"{name}-{environment}")
     return stacks
+
+
+def quota_counts(outdir: Path) -> dict:
+    """The synthesized platform against AWS's quotas: the shards, the most any load balancer and
+    shared security group holds of each quota, what AWS would refuse, and the account's totals."""
+    from vending.synth import output, quotas
+
+    counts = quotas.count(output.synthesized(outdir))
+    most: dict[str, list[int]] = {}
+    for c in counts:
+        if c.holder != "account" and c.shared:
+            held = most.setdefault(c.what, [0, c.quota])
+            held[0] = max(held[0], c.count)
+    return {
+        "shards": sum(1 for c in counts if c.what == "listeners" and "-shared" in c.holder),
+        "most": most,
+        "refused": quotas.over(counts),
+        "account": {c.what: [c.count, c.quota] for c in counts if c.holder == "account"},
+    }
 
 
 def sample_tree(root: int, cpu: dict[int, float]) -> int:
@@ -291,6 +320,8 @@ def warm(sizes: list[int], say) -> list[dict]:
                 result = timed(command, environment(customers, work, outdir, **knobs), log)
                 row["runs"][name] = [{**result, "built": summary_counts(log)[0]}]
                 say(f"{count:>5} customers  {name:<24} {result['wall']:7.2f} s")
+            row["quotas"] = quota_counts(outdir)
+            row["stacks"] = len(json.loads((outdir / "manifest.json").read_text())["stacks"])
             for scenario in SCENARIOS:
                 row["runs"][scenario] = []
                 for repetition in range(1 if scenario == "platform edited" else WARM_REPEAT):
@@ -496,6 +527,28 @@ def markdown(report: dict) -> str:
                 + " | ".join(cells)
                 + f" | {'yes' if row['identical'] else '**no**'} |"
             )
+    if any("quotas" in row for row in report.get("warm", [])):
+        lines += [
+            "",
+            "## AWS's quotas",
+            "",
+            "The platforms of the synth cache's runs, counted by `vending/synth/quotas.py` as synth counts them "
+            "(docs/capacity.md): the shards of the shared load balancer, the most that any load balancer or "
+            "shared security group holds against its quota, and the account's totals against AWS's default "
+            "quotas, which AWS raises on request.",
+            "",
+            "| customers | shards | most per load balancer or shared group | refused | account (default quota) |",
+            "|---:|---:|---|:-:|---|",
+        ]
+        for row in report["warm"]:
+            q = row["quotas"]
+            most = ", ".join(f"{n:,} of {quota:,} {what}" for what, (n, quota) in q["most"].items())
+            account = ", ".join(
+                f"{n:,} {what} ({quota:,}{', raise it' if n > quota else ''})"
+                for what, (n, quota) in q["account"].items()
+            )
+            refused = "; ".join(q["refused"]) or "nothing: a shape AWS accepts"
+            lines.append(f"| {row['customers']:,} | {q['shards']} | {most} | {refused} | {account} |")
     if report.get("validation"):
         lines += [
             "",
