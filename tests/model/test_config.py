@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.conftest import DELETE, SAMPLES
 from vending.errors import ConfigError
+from vending.model import catalog
 from vending.model.load import load_config
 from vending.model.yaml_reader import _load_fast, _StrictLoader
 
@@ -99,7 +102,8 @@ CUSTOMER_CASES = [
     ),
     (
         {"pipeline": {"connection_arn": "arn:aws:s3:::bucket"}},
-        "pipeline.connection_arn: must be a CodeStar/CodeConnections connection ARN (got 'arn:aws:s3:::bucket')",
+        "pipeline.connection_arn: must be a CodeStar/CodeConnections connection ARN (its id a UUID)"
+        " (got 'arn:aws:s3:::bucket')",
     ),
     (
         {"pipeline": {"test_image": "docker.io/library/python:3"}},
@@ -111,11 +115,11 @@ CUSTOMER_CASES = [
         "pipeline.approval_emails[0]: must be an email address (got 'not-an-email')",
     ),
     (
-        {"pipeline": {"approval_emails": ["a@b.example", "a@b.example"]}},
-        "pipeline.approval_emails: lists an address twice",
+        {"pipeline": {"approval_emails": ["a@b.example"]}},
+        "pipeline.approval_emails: only used in production (its pipeline has the approval stage)",
     ),
     ({"priority": 0}, "priority: input should be greater than or equal to 1 (got 0)"),
-    ({"tags": {"aws:owner": "x"}}, "tags: tag key 'aws:owner' must be 1–128 characters and not start with 'aws:'"),
+    ({"tags": {"aws:owner": "x"}}, "tags.aws:owner: the key must be 1–128 characters and not start with 'aws:'"),
 ]
 
 
@@ -236,7 +240,10 @@ PLATFORM_CASES = [
         "certificate_arn: must be in the platform region eu-west-1 (got us-east-1)",
     ),
     ({"network": {"cidr": "10.0.0.0/8"}}, "network.cidr: must have a prefix between /16 and /24 (got /8)"),
-    ({"network": {"cidr": "8.8.0.0/16"}}, "network.cidr: must be a private range (RFC 1918) (got '8.8.0.0/16')"),
+    (
+        {"network": {"cidr": "8.8.0.0/16"}},
+        "network.cidr: must be a private range (RFC 1918: 10/8, 172.16/12, 192.168/16) (got '8.8.0.0/16')",
+    ),
     (
         {"network": {"cidr": "10.20.0.1/16"}},
         "network.cidr: must be an IPv4 network like 10.20.0.0/16 (got '10.20.0.1/16': 10.20.0.1/16 has host bits set)",
@@ -245,6 +252,7 @@ PLATFORM_CASES = [
         {
             "network": {
                 "cidr": DELETE,
+                "availability_zones": DELETE,
                 "vpc_id": "vpc-0123456789abcdef0",
                 "public_subnet_ids": ["subnet-01234567"],
                 "private_subnet_ids": ["subnet-11111111", "subnet-22222222"],
@@ -339,3 +347,32 @@ def test_every_problem_is_reported(config_dir):
     config_dir.customer("acme", "dev", instances={"min": 5, "max": 3})
     config_dir.customer("globex", "dev", image={"source_ami": "nope"})
     assert len(problems(config_dir)) == 2
+
+
+# --- the catalogs: what they hold is accepted -----------------------------------------------
+
+
+def _plain_types() -> list[str]:
+    return sorted(t for t in catalog.ec2()["instance_types"] if catalog.fleet_type_problem(t) is None)
+
+
+def _versions(engine: str):
+    """A major version of the engine, or an exact pin of one (a major version and one part more)."""
+    majors = st.sampled_from(catalog.rds()["engines"][engine]["majors"])
+    return st.one_of(majors, st.tuples(majors, st.integers(0, 99)).map(lambda pin: f"{pin[0]}.{pin[1]}"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fleet=st.sampled_from(_plain_types()), engine=st.sampled_from(sorted(catalog.rds()["engines"])), data=st.data())
+def test_types_versions_and_classes_drawn_from_the_catalogs_are_accepted(config_dir, fleet, engine, data):
+    same_architecture = [t for t in _plain_types() if catalog.architectures(t) & catalog.architectures(fleet)]
+    config_dir.customer(
+        instances={"type": fleet},
+        image={"source_ami": "ami-0a1b2c3d4e5f60718", "instance_type": data.draw(st.sampled_from(same_architecture))},
+        database={
+            "engine": engine,
+            "version": data.draw(_versions(engine)),
+            "instance_class": data.draw(st.sampled_from(catalog.rds()["instance_classes"])),
+        },
+    )
+    load_config(config_dir.path)  # raises ConfigError with every problem

@@ -246,7 +246,7 @@ CASES = [
         "invalid-connection-arn",
         dev(pipeline={"connection_arn": "arn:aws:iam::1:role/x"}),
         (
-            f"{A}: pipeline.connection_arn: must be a CodeStar/CodeConnections connection ARN (got "
+            f"{A}: pipeline.connection_arn: must be a CodeStar/CodeConnections connection ARN (its id a UUID) (got "
             "'arn:aws:iam::1:role/x')"
         ),
     ),
@@ -258,7 +258,10 @@ CASES = [
     Case(
         "invalid-certificate-arn",
         prod(domain={**DOMAIN, "certificate_arn": "arn:aws:acm:x"}),
-        ("customers/acme-prod.yaml: domain.certificate_arn: must be an ACM certificate ARN (got 'arn:aws:acm:x')"),
+        (
+            "customers/acme-prod.yaml: domain.certificate_arn: must be an ACM certificate ARN (its id a UUID)"
+            " (got 'arn:aws:acm:x')"
+        ),
     ),
     Case(
         "invalid-email",
@@ -294,7 +297,7 @@ CASES = [
     Case(
         "cidr-public",
         platform(network={"cidr": "8.8.0.0/16"}),
-        f"{P}: network.cidr: must be a private range (RFC 1918) (got '8.8.0.0/16')",
+        f"{P}: network.cidr: must be a private range (RFC 1918: 10/8, 172.16/12, 192.168/16) (got '8.8.0.0/16')",
     ),
     Case(
         "domain-double-dot",
@@ -333,7 +336,7 @@ CASES = [
     Case(
         "tag-aws-prefix",
         dev(tags={"aws:owner": "x"}),
-        f"{A}: tags: tag key 'aws:owner' must be 1–128 characters and not start with 'aws:'",
+        f"{A}: tags.aws:owner: the key must be 1–128 characters and not start with 'aws:'",
     ),
     # --- names and values AWS refuses ----------------------------------------------------------
     Case(
@@ -385,21 +388,19 @@ CASES = [
         {**platform(tags={f"p{i}": "x" for i in range(30)}), **dev(tags={f"t{i}": "x" for i in range(20)})},
         f"{A}: tags: with the platform's tags, 50; at most 43 fit: AWS allows 50 per resource and Vending adds up to 7",
     ),
-    Case("tag-comma", dev(tags={"team": "a,b"}), f"{A}: tags: tag value 'a,b': ',' is not allowed; " + TAGS_TAKE),
-    Case("tag-bang", dev(tags={"team!": "a"}), f"{A}: tags: tag key 'team!': '!' is not allowed; " + TAGS_TAKE),
-    Case("tag-emoji", dev(tags={"team": "🚀"}), f"{A}: tags: tag value '🚀': '🚀' is not allowed; " + TAGS_TAKE),
-    Case(
-        "tag-newline", dev(tags={"team": "a\nb"}), f"{A}: tags: tag value 'a\\nb': '\\n' is not allowed; " + TAGS_TAKE
-    ),
+    Case("tag-comma", dev(tags={"team": "a,b"}), f"{A}: tags.team: the value 'a,b' has ','; " + TAGS_TAKE),
+    Case("tag-bang", dev(tags={"team!": "a"}), f"{A}: tags.team!: the key 'team!' has '!'; " + TAGS_TAKE),
+    Case("tag-emoji", dev(tags={"team": "🚀"}), f"{A}: tags.team: the value '🚀' has '🚀'; " + TAGS_TAKE),
+    Case("tag-newline", dev(tags={"team": "a\nb"}), f"{A}: tags.team: the value 'a\\nb' has '\\n'; " + TAGS_TAKE),
     Case(
         "tag-interpolation",
         dev(tags={"owner": '${file("/etc/hostname")}'}),
-        f"{A}: tags: tag value " + """'${file("/etc/hostname")}': '$' is not allowed; """ + TAGS_TAKE,
+        f"{A}: tags.owner: the value " + """'${file("/etc/hostname")}' has '$'; """ + TAGS_TAKE,
     ),
     Case(
         "tag-platform-interpolation",
         platform(tags={"owner": "%{ if true }x%{ endif }"}),
-        f"{P}: tags: tag value " + "'%{ if true }x%{ endif }': '%' is not allowed; " + TAGS_TAKE,
+        f"{P}: tags.owner: the value " + "'%{ if true }x%{ endif }' has '%'; " + TAGS_TAKE,
     ),
     Case(
         "tag-keys-differ-in-case",
@@ -460,7 +461,8 @@ CASES = [
             f"{'c' * 32}-dev.yaml": customer("c" * 32, "dev"),
         },
         f"customers/{'c' * 32}-dev.yaml: customer: Terraform Cloud workspace '{'w' * 60}{'c' * 32}-dev-pipeline'"
-        " must be 1–90 characters (got 105)",
+        f" must be 1–90 characters (got 105): shorten platform.yaml: state.workspace_prefix ('{'w' * 60}',"
+        " 60 characters)",
     ),
     Case(
         "dynamodb-table",
@@ -660,6 +662,155 @@ CASES = [
         ("customers/acme-prod.yaml: pipeline.approval_emails: required in production (at least one approver)"),
     ),
 ]
+
+
+# Well formed, but impossible: what AWS would refuse at apply (or would build otherwise than the
+# file says), refused at config time from the catalogs (vending/model/catalog.py).
+ECR = "111111111111.dkr.ecr"
+SUBNETS = {
+    "public_subnet_ids": ["subnet-01234567", "subnet-11111111"],
+    "private_subnet_ids": ["subnet-22222222", "subnet-33333333"],
+}
+
+
+def region(name: str) -> dict[str, dict]:
+    cert = PLATFORM["certificate_arn"].replace("eu-west-1", name)
+    return platform(region=name, certificate_arn=cert)
+
+
+IMPOSSIBLE = [
+    Case(
+        "ec2-no-such-type",
+        dev(instances={"type": "zz9.large"}),
+        f"{A}: instances.type: no such EC2 instance type 'zz9.large'; did you mean z1d.large, r9g.large, m9g.large?",
+    ),
+    Case(
+        "ec2-family-without-size",
+        dev(instances={"type": "t3.mega"}),
+        f"{A}: instances.type: t3 has no size 'mega' (it has 2xlarge, large, medium, micro, nano, small, xlarge)",
+    ),
+    Case(
+        "bake-no-such-size",
+        dev(image={"source_ami": "ami-0a1b2c3d4e5f60718", "instance_type": "t3.huge"}),
+        f"{A}: image.instance_type: t3 has no size 'huge' (it has 2xlarge, large, medium, micro, nano, small, xlarge)",
+    ),
+    Case(
+        "ec2-dedicated-host-only",
+        dev(instances={"type": "mac1.metal"}),
+        f"{A}: instances.type: mac1.metal runs only on a dedicated host (x86_64_mac), not in an autoscaling group",
+    ),
+    Case(
+        "ec2-architecture-differs-from-the-bake",
+        dev(instances={"type": "m6g.large"}),
+        f"{A}: instances.type: m6g.large runs arm64, but the image is baked on t3.small (x86_64): choose"
+        " image.instance_type of the same architecture",
+    ),
+    Case(
+        "rds-no-such-class",
+        dev(database={"engine": "mysql", "version": "8.0", "instance_class": "db.q9.large"}),
+        f"{A}: database.instance_class: no such RDS DB instance class 'db.q9.large'; did you mean db.t3.large,"
+        " db.t2.large, db.r5.large?",
+    ),
+    Case(
+        "rds-class-without-size",
+        dev(database={"engine": "mysql", "version": "8.0", "instance_class": "db.t3.huge"}),
+        f"{A}: database.instance_class: db.t3 has no size 'huge' (it has 2xlarge, large, medium, micro, small, xlarge)",
+    ),
+    Case(
+        "rds-another-engines-version",
+        dev(database={"engine": "mysql", "version": "16"}),
+        f"{A}: database.version: mysql has no major version '16' (it has 5.7, 8.0, 8.4)",
+    ),
+    Case(
+        "rds-version-too-many-parts",
+        dev(database={"engine": "postgres", "version": "16.4.1"}),
+        f"{A}: database.version: postgres versions have at most 2 parts, like 16.4 (got '16.4.1')",
+    ),
+    Case(
+        "zones-more-than-the-region-has",
+        platform(network={"cidr": "10.20.0.0/16", "availability_zones": 4}),
+        f"{P}: network.availability_zones: eu-west-1 has 3 zones (got 4): subnets would share a zone",
+    ),
+    Case(
+        "cidr-subnets-too-small-for-a-load-balancer",
+        platform(network={"cidr": "10.20.0.0/24"}),
+        f"{P}: network.cidr: its subnets would be /28; a load balancer needs /27 or larger: give a /23 or larger range",
+    ),
+    Case(
+        "cidr-private-but-not-rfc-1918",
+        platform(network={"cidr": "198.18.0.0/16"}),
+        f"{P}: network.cidr: must be a private range (RFC 1918: 10/8, 172.16/12, 192.168/16) (got '198.18.0.0/16')",
+    ),
+    Case(
+        "zones-ignored-with-an-existing-vpc",
+        platform(network={"cidr": DELETE, "vpc_id": "vpc-0123456789abcdef0", **SUBNETS}),
+        f"{P}: network.availability_zones: only used with network.cidr (a created VPC)",
+    ),
+    Case(
+        "approvers-ignored-outside-production",
+        dev(pipeline={"approval_emails": ["ops@acme.example"]}),
+        f"{A}: pipeline.approval_emails: only used in production (its pipeline has the approval stage)",
+    ),
+    Case(
+        "region-china",
+        region("cn-north-1"),
+        f"{P}: region: cn-north-1 is in the aws-cn partition; Vending writes arn:aws: ARNs and supports the standard"
+        " partition only",
+    ),
+    Case(
+        "region-govcloud",
+        region("us-gov-west-1"),
+        f"{P}: region: us-gov-west-1 is in the aws-us-gov partition; Vending writes arn:aws: ARNs and supports the"
+        " standard partition only",
+    ),
+    Case(
+        "region-unknown",
+        region("eu-west-9"),
+        f"{P}: region: no such AWS region 'eu-west-9'; did you mean eu-west-3, eu-west-2, eu-west-1?",
+    ),
+    Case(
+        "connection-id-not-a-uuid",
+        dev(pipeline={"connection_arn": CONNECTION.rsplit("/", 1)[0] + "/" + "-" * 36}),
+        f"{A}: pipeline.connection_arn: must be a CodeStar/CodeConnections connection ARN (its id a UUID) (got"
+        " 'arn:aws:codestar-connections:eu-west-1:111111111111:connection/------------------------------------')",
+    ),
+    Case(
+        "domain-on-the-platform-certificate",
+        dev(domain={"name": "shop.acme.com", "certificate_arn": PLATFORM["certificate_arn"]}),
+        f"{A}: domain.certificate_arn: is the platform's certificate (for *.apps.example.com): give the domain's own",
+    ),
+    Case(
+        "domain-is-the-platform-domain",
+        dev(domain={"name": "apps.example.com", "certificate_arn": CERT}),
+        f"{A}: domain.name: must not be under the platform domain apps.example.com",
+    ),
+    Case(
+        "test-image-in-another-region",
+        dev(pipeline={"test_image": f"{ECR}.us-east-1.amazonaws.com/test:latest"}),
+        f"{A}: pipeline.test_image: must be in the platform region eu-west-1 (got us-east-1)",
+    ),
+    Case(
+        "test-image-in-china",
+        dev(pipeline={"test_image": f"{ECR}.cn-north-1.amazonaws.com.cn/test:latest"}),
+        f"{A}: pipeline.test_image: must be in the standard partition (amazonaws.com) (got"
+        " 111111111111.dkr.ecr.cn-north-1.amazonaws.com.cn)",
+    ),
+    Case(
+        "test-image-repository-malformed",
+        dev(pipeline={"test_image": f"{ECR}.eu-west-1.amazonaws.com/a//b:latest"}),
+        f"{A}: pipeline.test_image: must be an ECR image URI like"
+        " 111111111111.dkr.ecr.eu-west-1.amazonaws.com/repo:tag (got"
+        " '111111111111.dkr.ecr.eu-west-1.amazonaws.com/a//b:latest')",
+    ),
+    Case(
+        "test-image-repository-uppercase",
+        dev(pipeline={"test_image": f"{ECR}.eu-west-1.amazonaws.com/Test:latest"}),
+        f"{A}: pipeline.test_image: must be an ECR image URI like"
+        " 111111111111.dkr.ecr.eu-west-1.amazonaws.com/repo:tag (got"
+        " '111111111111.dkr.ecr.eu-west-1.amazonaws.com/Test:latest')",
+    ),
+]
+CASES += IMPOSSIBLE
 
 
 def write_case(directory: Path, case: Case) -> None:

@@ -46,3 +46,16 @@ def test_config_text_reaches_terraform_as_text(tmp_path):
     )
     assert endpoints == ["ops+$${path.cwd}@example.com", "release%%{x}@example.com"]
     assert live_expressions(synth.stack("acme-prod-pipeline")) == []
+
+
+def test_what_a_type_or_a_version_pin_cannot_take_is_not_asked_of_it(tmp_path):
+    """EBS optimization only where the type has it; AWS's minor upgrades only for a major-version
+    pin, so that an exact pin is not fought by the next plan."""
+    config = ConfigDir(tmp_path / "customers")
+    config.customer("old", "dev", instances={"type": "t2.micro"}, database={"engine": "mysql", "version": "8.0.39"})
+    config.customer("new", "dev", instances={"type": "t3.small"}, database={"engine": "mysql", "version": "8.0"})
+    synth = synthesize(config.path, tmp_path / "cdktf.out")
+    assert "ebs_optimized" not in synth.one("old-dev", "aws_launch_template")  # t2 types cannot
+    assert synth.one("new-dev", "aws_launch_template")["ebs_optimized"] == "true"
+    assert synth.one("old-dev", "aws_db_instance")["auto_minor_version_upgrade"] is False
+    assert synth.one("new-dev", "aws_db_instance")["auto_minor_version_upgrade"] is True

@@ -43,6 +43,7 @@ from vending.model.values import (
     matching,
 )
 
+SUBNET_BITS = 4  # a created VPC is carved into 16 subnets: room for 4 zones, public and private
 APP_PORTS = (1024, 65535)  # where an application may listen: what a shared load balancer may reach
 # Database settings whose default depends on the environment: (in production, elsewhere).
 DATABASE_DEFAULTS = {"multi_az": (True, False), "backup_retention_days": (7, 1), "deletion_protection": (True, False)}
@@ -69,6 +70,11 @@ class Network(Model):
     @property
     def created(self) -> bool:
         return self.cidr is not None
+
+    @property
+    def subnet_prefix(self) -> int:
+        """The prefix of a created VPC's subnets: a public and a private one per zone."""
+        return min(int(str(self.cidr).split("/")[1]) + SUBNET_BITS, 28)
 
 
 class State(Model):

@@ -37,6 +37,7 @@ TAGS_PER_RESOURCE = 50
 # default tags reach every resource, so every resource is held to them.
 TAG_CHARACTERS = r"\w .:+=@/-"  # a regular-expression character class
 TFC_WORKSPACE_MAX = 90
+ALB_SUBNET_PREFIX_MAX = 27  # an Application Load Balancer's subnets: /27 or larger
 
 # AWS's default quotas that a platform of many environments meets ("Quotas for your Application
 # Load Balancers" in the Elastic Load Balancing guide, "Amazon VPC quotas" in the VPC guide).
@@ -54,6 +55,22 @@ ACCOUNT_QUOTAS = {
     "IAM roles": 1000,
     "security groups per VPC": 2500,
 }
+
+
+_TAG_TEXT = re.compile(f"[{TAG_CHARACTERS}]*")
+
+
+def tag(key: str, value: str) -> str | None:
+    """What is wrong with one tag (its key and value), or None."""
+    if not 1 <= len(key) <= TAG_KEY_MAX or key.lower().startswith("aws:"):
+        return f"the key must be 1–{TAG_KEY_MAX} characters and not start with 'aws:'"
+    if len(value) > TAG_VALUE_MAX:
+        return f"the value must be at most {TAG_VALUE_MAX} characters (got {len(value)})"
+    for what, text in (("key", key), ("value", value)):
+        if not _TAG_TEXT.fullmatch(text):
+            odd = next(c for c in text if not _TAG_TEXT.fullmatch(c))
+            return f"the {what} {text!r} has {odd!r}; tags take letters, digits, spaces and _ . : / = + - @"
+    return None
 
 
 def utf16_units(text: str) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vending.model import limits
-from vending.model.config import Customer, Platform
+from vending.model import catalog, limits
+from vending.model.config import SUBNET_BITS, Customer, Platform
 from vending.model.naming import SHARED_ALB_STACK, EnvironmentNames
 
 RESERVED_ENVIRONMENTS = {"pipeline"}  # "<customer>-pipeline" would read as a pipeline stack
@@ -29,7 +29,11 @@ def _outside_region(field: str, arn: str, region: str) -> list[tuple[str, str]]:
 def platform_problems(platform: Platform) -> list[tuple[str, str]]:
     problems = _outside_region("certificate_arn", platform.certificate_arn, platform.region)
     problems += _tag_problems(platform.tags)
+    for field, region in (("region", platform.region), ("state.region", platform.state.region)):
+        if region is not None and (problem := catalog.region_problem(region)):
+            problems.append((field, problem))
     network = platform.network
+    problems += _network_problems(platform)
     has_ids = network.vpc_id is not None or network.public_subnet_ids or network.private_subnet_ids
     if network.created and has_ids:
         problems.append(("network", "give either cidr (create a VPC) or vpc_id and subnet ids, not both"))
@@ -61,6 +65,60 @@ def platform_problems(platform: Platform) -> list[tuple[str, str]]:
         for field in ("bucket", "lock_table"):
             if getattr(state, field) is not None:
                 problems.append((f"state.{field}", "only used when state.backend is s3"))
+    return problems
+
+
+def _network_problems(platform: Platform) -> list[tuple[str, str]]:
+    """A created network must fit the region and a load balancer; a setting the mode does not
+    use is an error, not silently ignored."""
+    network, problems = platform.network, []
+    if not network.created:
+        if "availability_zones" in network.model_fields_set:
+            problems.append(("network.availability_zones", "only used with network.cidr (a created VPC)"))
+        return problems
+    zones = catalog.zones(platform.region)
+    if zones is not None and network.availability_zones > zones:
+        problems.append(
+            (
+                "network.availability_zones",
+                f"{platform.region} has {zones} zones (got {network.availability_zones}): subnets would share a zone",
+            )
+        )
+    if network.subnet_prefix > limits.ALB_SUBNET_PREFIX_MAX:
+        largest = limits.ALB_SUBNET_PREFIX_MAX - SUBNET_BITS
+        problems.append(
+            (
+                "network.cidr",
+                f"its subnets would be /{network.subnet_prefix}; a load balancer needs"
+                f" /{limits.ALB_SUBNET_PREFIX_MAX} or larger: give a /{largest} or larger range",
+            )
+        )
+    return problems
+
+
+def _catalog_problems(customer: Customer) -> list[tuple[str, str]]:
+    """Instance types, engine versions and DB classes that AWS does not have, or that cannot work
+    together, from the catalogs (vending.model.catalog)."""
+    problems = []
+    fleet, bake = customer.instances.type, customer.image.instance_type
+    for field, name in (("instances.type", fleet), ("image.instance_type", bake)):
+        if problem := catalog.instance_type_problem(name) or catalog.fleet_type_problem(name):
+            problems.append((field, problem))
+    fleet_arch, bake_arch = catalog.architectures(fleet), catalog.architectures(bake)
+    if customer.image.ami_id is None and fleet_arch and bake_arch and not fleet_arch & bake_arch:
+        problems.append(
+            (
+                "instances.type",
+                f"{fleet} runs {'/'.join(sorted(fleet_arch))}, but the image is baked on {bake}"
+                f" ({'/'.join(sorted(bake_arch))}): choose image.instance_type of the same architecture",
+            )
+        )
+    database = customer.database
+    if database is not None:
+        if problem := catalog.engine_version_problem(database.engine, database.version):
+            problems.append(("database.version", problem))
+        if problem := catalog.db_class_problem(database.instance_class):
+            problems.append(("database.instance_class", problem))
     return problems
 
 
@@ -99,15 +157,32 @@ def customer_problems(customer: Customer, platform: Platform) -> list[tuple[str,
     ):
         if arn and arn.split(":")[4] != platform.account_id:
             problems.append((field, f"must be in the platform account {platform.account_id} (got {arn.split(':')[4]})"))
+    problems += _catalog_problems(customer)
     problems += _production_database_problems(customer)
     problems += _tag_problems(customer.tags)
     problems += _merged_tag_problems(platform.tags, customer.tags)
     if customer.domain is not None:
         problems += _outside_region("domain.certificate_arn", customer.domain.certificate_arn, platform.region)
-        if customer.domain.name.endswith("." + platform.domain):
+        if customer.domain.name == platform.domain or customer.domain.name.endswith("." + platform.domain):
             problems.append(("domain.name", f"must not be under the platform domain {platform.domain}"))
+        if customer.domain.certificate_arn == platform.certificate_arn:
+            problems.append(
+                (
+                    "domain.certificate_arn",
+                    f"is the platform's certificate (for *.{platform.domain}): give the domain's own",
+                )
+            )
     if customer.dedicated_alb and customer.priority is not None:
         problems.append(("priority", "not used: this environment has a dedicated load balancer"))
+    if not customer.production and customer.pipeline.approval_emails:
+        problems.append(("pipeline.approval_emails", "only used in production (its pipeline has the approval stage)"))
+    registry = customer.pipeline.test_image.split("/")[0]
+    if registry.endswith(".cn"):
+        problems.append(("pipeline.test_image", f"must be in the standard partition (amazonaws.com) (got {registry})"))
+    elif (image_region := registry.split(".")[3]) != platform.region:
+        problems.append(
+            ("pipeline.test_image", f"must be in the platform region {platform.region} (got {image_region})")
+        )
     return problems
 
 
@@ -134,7 +209,9 @@ def _tag_problems(tags: dict[str, str]) -> list[tuple[str, str]]:
     """Keys Vending sets itself, and keys that differ only in case (IAM reads keys without case)."""
     problems = []
     seen: dict[str, str] = {}
-    for key in tags:
+    for key, value in tags.items():
+        if problem := limits.tag(key, value):
+            problems.append((f"tags.{key}", problem))
         if key in VENDING_TAG_KEYS or key.startswith(VENDING_TAG_PREFIX):
             problems.append((f"tags.{key}", "Vending sets this tag itself; choose another key"))
         if key.lower() in seen:
@@ -246,5 +323,14 @@ def customer_name_problems(customer: Customer, platform: Platform) -> list[tuple
         ]
     if platform.state.backend == "cloud":
         workspace = platform.state.workspace(customer.pipeline_stack_name)
+        if limits.tfc_workspace(workspace) and not limits.tfc_workspace(customer.pipeline_stack_name):
+            prefix = platform.state.workspace_prefix  # the prefix is to blame, not the customer's name
+            return _problems(checks) + [
+                (
+                    "customer",
+                    f"Terraform Cloud workspace {workspace!r} {limits.tfc_workspace(workspace)}: shorten"
+                    f" platform.yaml: state.workspace_prefix ({prefix!r}, {len(prefix)} characters)",
+                )
+            ]
         checks.append(("customer", "Terraform Cloud workspace", workspace, limits.tfc_workspace))
     return _problems(checks)

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from vending.model import limits
-from vending.model.limits import TAG_CHARACTERS, TAG_KEY_MAX, TAG_VALUE_MAX
+from vending.model.limits import TAG_KEY_MAX, TAG_VALUE_MAX
 
 
 def expects(text: str):
@@ -58,6 +58,9 @@ def _hostname(value: str) -> str:
     return value
 
 
+RFC_1918 = [ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+
+
 @expects("a private IPv4 range like 10.20.0.0/16, from /16 to /24")
 def _cidr(value: str) -> str:
     try:
@@ -66,12 +69,9 @@ def _cidr(value: str) -> str:
         raise ValueError(f"must be an IPv4 network like 10.20.0.0/16 (got {value!r}: {error})") from None
     if not 16 <= network.prefixlen <= 24:
         raise ValueError(f"must have a prefix between /16 and /24 (got /{network.prefixlen})")
-    if not network.is_private:
-        raise ValueError(f"must be a private range (RFC 1918) (got {value!r})")
+    if not any(network.subnet_of(private) for private in RFC_1918):
+        raise ValueError(f"must be a private range (RFC 1918: 10/8, 172.16/12, 192.168/16) (got {value!r})")
     return value
-
-
-_TAG_TEXT = re.compile(f"[{TAG_CHARACTERS}]*")
 
 
 @expects(
@@ -79,16 +79,7 @@ _TAG_TEXT = re.compile(f"[{TAG_CHARACTERS}]*")
     " digits, spaces and _ . : / = + - @"
 )
 def _tags(value: dict[str, str]) -> dict[str, str]:
-    for key, tag_value in value.items():
-        if not 1 <= len(key) <= TAG_KEY_MAX or key.lower().startswith("aws:"):
-            raise ValueError(f"tag key {key!r} must be 1–{TAG_KEY_MAX} characters and not start with 'aws:'")
-        if len(tag_value) > TAG_VALUE_MAX:
-            raise ValueError(f"tag {key!r}: value must be at most {TAG_VALUE_MAX} characters")
-        for what, text in (("key", key), ("value", tag_value)):
-            if not _TAG_TEXT.fullmatch(text):
-                odd = next(c for c in text if not _TAG_TEXT.fullmatch(c))
-                allowed = "letters, digits, spaces and _ . : / = + - @"
-                raise ValueError(f"tag {what} {text!r}: {odd!r} is not allowed; tags take {allowed}")
+    """Each key and value is checked by rules.py, which names the key: ``tags.owner``."""
     return value
 
 
@@ -108,19 +99,20 @@ PlatformName = Annotated[
     matching(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", "lowercase letters, digits and single hyphens, starting with a letter"),
 ]
 # The standard partition (arn:aws:…); China and GovCloud would need other ARNs throughout.
-Region = Annotated[str, matching(r"[a-z]{2}-[a-z]+-\d", "an AWS region like eu-west-1")]
+UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # the id of a certificate or connection
+Region = Annotated[str, matching(r"[a-z]{2}(?:-[a-z]+)+-\d", "an AWS region like eu-west-1")]
 Hostname = Annotated[str, AfterValidator(_hostname)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 Tags = Annotated[dict[str, str], AfterValidator(_tags)]
 AcmCertificateArn = Annotated[
     str,
-    matching(r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN"),
+    matching(rf"arn:aws:acm:[a-z0-9-]+:\d{{12}}:certificate/{UUID}", "an ACM certificate ARN (its id a UUID)"),
 ]
 ConnectionArn = Annotated[
     str,
     matching(
-        r"arn:aws:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}",
-        "a CodeStar/CodeConnections connection ARN",
+        rf"arn:aws:(?:codestar-connections|codeconnections):[a-z0-9-]+:\d{{12}}:connection/{UUID}",
+        "a CodeStar/CodeConnections connection ARN (its id a UUID)",
     ),
 ]
 AMI_ID = r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})"
@@ -128,8 +120,8 @@ AmiId = Annotated[str, matching(AMI_ID, "an AMI id like ami-0123456789abcdef0")]
 VpcId = Annotated[str, matching(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a VPC id like vpc-0123456789abcdef0")]
 SubnetId = Annotated[str, matching(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a subnet id like subnet-0123456789abcdef0")]
 HostedZoneId = Annotated[str, matching(r"[A-Z0-9]{1,32}", "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ")]
-InstanceType = Annotated[str, matching(r"[a-z][a-z0-9-]*\.[a-z0-9]+", "an EC2 instance type like t3.small")]
-DbInstanceClass = Annotated[str, matching(r"db\.[a-z][a-z0-9-]*\.[a-z0-9]+", "an RDS instance class like db.t3.small")]
+InstanceType = Annotated[str, matching(r"[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*", "an EC2 instance type like t3.small")]
+DbInstanceClass = Annotated[str, matching(r"db\.[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*", "an RDS instance class like db.t3.small")]
 Email = Annotated[
     str,
     Field(max_length=254),
@@ -143,10 +135,13 @@ Repository = Annotated[
     Field(max_length=200),
     matching(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?/(?!\.\.?$)[A-Za-z0-9_.-]+", "a repository as owner/name"),
 ]
+# ECR's rule for repository names: lowercase parts joined by . _ - and /, no part empty.
+ECR_REPOSITORY = r"(?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/)*[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 EcrImage = Annotated[
     str,
     matching(
-        r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/[a-z0-9._/-]+(?::[A-Za-z0-9._-]{1,128}|@sha256:[0-9a-f]{64})",
+        rf"\d{{12}}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/{ECR_REPOSITORY}"
+        r"(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[0-9a-f]{64})",
         "an ECR image URI like 111111111111.dkr.ecr.eu-west-1.amazonaws.com/repo:tag",
     ),
 ]

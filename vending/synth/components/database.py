@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from vending.model import catalog
 from vending.model.config import Database as DatabaseConfig
 from vending.model.limits import storage_autoscaling_max
 from vending.synth.components.customer_key import CustomerKey
@@ -151,7 +152,9 @@ class Database(Construct):
             skip_final_snapshot=not production,
             final_snapshot_identifier=f"{identifier}-final" if production else None,
             copy_tags_to_snapshot=True,
-            auto_minor_version_upgrade=True,
+            # A major version (8.0) takes AWS's minor upgrades; an exact pin (8.0.39) does not, or the
+            # next plan would try to take the database back to the pinned version.
+            auto_minor_version_upgrade=not catalog.exact_version(config.engine, config.version),
             iam_database_authentication_enabled=config.engine in IAM_AUTH_ENGINES,
             enabled_cloudwatch_logs_exports=LOG_EXPORTS[config.engine],
             monitoring_interval=MONITORING_SECONDS,

@@ -29,6 +29,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from vending.model import catalog
 from vending.model.config import Instances
 from vending.synth.components.security_group import security_group
 
@@ -106,7 +107,8 @@ class Fleet(Construct):
                 http_put_response_hop_limit=1,
             ),
             monitoring=LaunchTemplateMonitoring(enabled=True),
-            ebs_optimized="true",
+            # Not every type can be EBS-optimized; asking for it then fails the launch.
+            ebs_optimized="true" if catalog.ebs_optimizable(instances.type) else None,
             block_device_mappings=[
                 LaunchTemplateBlockDeviceMappings(
                     device_name=image.root_device_name,

@@ -33,7 +33,15 @@ class CreatedNetwork(Construct):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, name: str, cidr: str, zones: int, log_bucket_arn: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        cidr: str,
+        subnet_prefix: int,
+        zones: int,
+        log_bucket_arn: str,
     ) -> None:
         super().__init__(scope, construct_id)
         available = DataAwsAvailabilityZones(self, "zones", state="available")
@@ -54,7 +62,7 @@ class CreatedNetwork(Construct):
 
         # Carve /4-smaller blocks: the first `zones` are public, the next `zones` private.
         network = ipaddress.IPv4Network(cidr)
-        blocks = list(network.subnets(new_prefix=min(network.prefixlen + 4, 28)))
+        blocks = list(network.subnets(new_prefix=subnet_prefix))
         public, private = [], []
         for tier, offset, group in (("public", 0, public), ("private", zones, private)):
             for index in range(zones):

@@ -52,6 +52,7 @@ class SharedAlbStack(VendingStack):
                     "network",
                     name=names.network,
                     cidr=network.cidr,
+                    subnet_prefix=network.subnet_prefix,
                     zones=network.availability_zones,
                     log_bucket_arn=logs.arn,
                 )
