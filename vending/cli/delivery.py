@@ -18,7 +18,7 @@ from vending.settings import Settings
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
     from vending.cli.review import chosen, image_cautions
     from vending.delivery import plan, waves
-    from vending.ops import terraform
+    from vending.ops import preflight, terraform
     from vending.synth.app import synthesize
 
     if not (args.out or args.matrix):
@@ -44,6 +44,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     commit = plan.commit_of(Path.cwd())
     # A bake record must be of a commit in this history (outside a repository, nothing to check).
     images = image_cautions(settings, names, "HEAD" if commit != "unknown" else None)
+    refused, preflight_note = preflight.run(settings, names, enabled=not args.no_preflight)
     env = terraform.environment(os.environ)
     reviews = plan.plan(
         settings.outdir,
@@ -53,10 +54,11 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         commit=commit,
         destroy=args.destroy,
         jobs=args.jobs,
-        intro=intro,
+        intro=f"{intro} {preflight_note}".strip(),
         removed=removed,
         shard="/".join(map(str, args.shard)) if args.shard else None,
         images=images,
+        refused=refused,
     )
     return _planned(reviews, args.out)
 
@@ -137,6 +139,11 @@ def register(commands) -> None:
     plan.add_argument("--since-applied", action="store_true", help="plan the stacks not applied at this commit yet")
     plan.add_argument("--destroy", nargs="+", default=[], metavar="STACK", help="plan these stacks' destruction")
     plan.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks planned at once (default: 2)")
+    plan.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="skip the live checks of what AWS would refuse (an emergency; the review says so)",
+    )
     plan.add_argument("--shard", type=_shard, metavar="I/N", help="plan only the I-th of N even slices of the stacks")
     plan.add_argument("--merge", nargs="+", metavar="DIR", help="merge the shards planned into these DIRs into --out")
     plan.add_argument("--matrix", action="store_true", help="plan nothing: print the CI job matrix of the shards")

@@ -65,7 +65,7 @@ def chosen(
 
 
 def _review(args: argparse.Namespace, settings: Settings) -> int:
-    from vending.ops import terraform
+    from vending.ops import preflight, terraform
     from vending.review import report, synth_diff
 
     plans = {
@@ -81,8 +81,10 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
     else:
         names, removed, intro = chosen(args, settings, paths_only=args.paths_only)
         outdir = _synthesized(args, settings, names)
-        reviews = report.plan_stacks(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
-        kind = {"intro": intro}
+        refused, preflight_note = preflight.run(settings, names, enabled=not args.no_preflight)
+        env = terraform.environment(os.environ)
+        reviews = report.plan_stacks(outdir, names, env, jobs=args.jobs, refused=refused)
+        kind = {"intro": f"{intro} {preflight_note}".strip()}
     images = image_cautions(settings, names, args.base)
     emit(report.document(reviews, format=args.format, removed=removed, images=images, **kind, **plans), args.out)
     return _strictly(report.exit_status(reviews), report.image_cautions(reviews, images), args.strict)
@@ -196,6 +198,11 @@ def register(commands) -> None:
         "--format", choices=["markdown", "json"], default="markdown", help="a comment, or the same content as data"
     )
     review.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks planned at once (default: 2)")
+    review.add_argument(
+        "--no-preflight",
+        action="store_true",
+        help="skip the live checks of what AWS would refuse (an emergency; the review says so)",
+    )
     review.add_argument("--outdir", help=outdir_help)
     review.add_argument(
         "--plans-dir",

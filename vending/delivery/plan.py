@@ -24,7 +24,7 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -168,11 +168,13 @@ def plan(
     removed: list[str] = (),
     shard: str | None = None,
     images: dict[str, list[str]] | None = None,
+    refused: Mapping[str, list[str]] | None = None,
 ) -> list[StackReview]:
     """Plan ``stacks`` of the synthesized ``outdir`` into ``out`` (which must not exist yet) and
     write its manifest and review; the reviews, one per stack. ``shard`` (``I/N``): these are the
     I-th of N shards of a run's stacks, to be merged. ``images``: the review's cautions about
-    the fleets' images, by stack (review.provenance)."""
+    the fleets' images, by stack (review.provenance). ``refused``: the stacks the preflight
+    refused, with why; they are not planned."""
     _fresh(out)
     stacks, destroying = list(stacks), set(destroy)
     manifest = output.stacks(outdir) if stacks else {}
@@ -181,6 +183,8 @@ def plan(
         raise ConfigError([f"{stack}: not in {outdir}: synthesize it first" for stack in missing])
 
     def one(stack: str) -> StackReview:
+        if refused and stack in refused:
+            return StackReview(stack, error="\n".join([report.PREFLIGHT, *refused[stack]]))
         source = outdir / manifest[stack]["workingDirectory"]
         return plan_stack(stack, source, out / "stacks" / stack, env, commit=commit, destroy=stack in destroying)
 

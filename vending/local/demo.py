@@ -11,6 +11,7 @@ end-to-end test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -170,9 +171,20 @@ class Demo:
         customer["image"]["source_ami"] = self.source_ami
         if customer.get("domain"):
             customer["domain"]["certificate_arn"] = self.certificate(customer["domain"]["name"])
+        self.test_image(customer["pipeline"]["test_image"])
         (customers_dir or self.customers_dir).joinpath(f"{name}.yaml").write_text(
             yaml.safe_dump(customer, sort_keys=False)
         )
+
+    def test_image(self, uri: str) -> None:
+        """The pipeline's test image in the emulator's ECR, as the preflight expects to find it."""
+        repository, tag = uri.split("/", 1)[1].rsplit(":", 1)
+        ecr = self.client("ecr")
+        with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
+            ecr.create_repository(repositoryName=repository)
+        manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}
+        with contextlib.suppress(ecr.exceptions.ImageAlreadyExistsException):
+            ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
 
     def certificate(self, domain: str) -> str:
         """A certificate issued by the emulator's ACM."""

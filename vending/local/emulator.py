@@ -105,6 +105,7 @@ def up(state_file: Path) -> tuple[Emulator, bool]:
     env = {
         **os.environ,
         "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",  # AWS-managed policies exist, as in AWS
+        "MOTO_ACM_VALIDATION_WAIT": "0",  # a requested certificate is issued at once (its DNS is not real)
         "PYTHONPATH": str(PROJECT),
     }
     with open(log, "ab") as output:

@@ -121,7 +121,9 @@ VpcId = Annotated[str, matching(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a VPC id l
 SubnetId = Annotated[str, matching(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a subnet id like subnet-0123456789abcdef0")]
 HostedZoneId = Annotated[str, matching(r"[A-Z0-9]{1,32}", "a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ")]
 InstanceType = Annotated[str, matching(r"[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*", "an EC2 instance type like t3.small")]
-DbInstanceClass = Annotated[str, matching(r"db\.[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*", "an RDS instance class like db.t3.small")]
+DbInstanceClass = Annotated[
+    str, matching(r"db\.[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9-]*", "an RDS instance class like db.t3.small")
+]
 Email = Annotated[
     str,
     Field(max_length=254),

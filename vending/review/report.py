@@ -65,6 +65,7 @@ REASONS = {
 PREVENTED = re.compile(r"Resource\s+(\S+)\s+has\s+lifecycle\.prevent_destroy\s+set")
 NO_STATE = "new stack"
 WAITING = "⏳ planned once"
+PREFLIGHT = "preflight failed:"  # the first line of a stack's error when the live preflight refused it
 MAX_PATHS = 12  # attribute paths listed per resource
 MAX_VALUE = 80  # characters of one shown value
 
@@ -107,13 +108,22 @@ def from_plan(stack: str, plan: plans.Plan) -> StackReview:
 
 
 def plan_stacks(
-    outdir: Path, stacks: Iterable[str], env: dict[str, str], *, jobs: int = 2, refresh_only: bool = False
+    outdir: Path,
+    stacks: Iterable[str],
+    env: dict[str, str],
+    *,
+    jobs: int = 2,
+    refresh_only: bool = False,
+    refused: Mapping[str, list[str]] | None = None,
 ) -> list[StackReview]:
-    """``terraform init`` and plan each stack of a synthesized output, ``jobs`` at a time."""
+    """``terraform init`` and plan each stack of a synthesized output, ``jobs`` at a time; the
+    stacks the preflight ``refused`` are not planned."""
     stacks = list(stacks)
     manifest = output.stacks(outdir) if stacks else {}  # no stacks: maybe no outdir
 
     def one(stack: str) -> StackReview:
+        if refused and stack in refused:
+            return StackReview(stack, error="\n".join([PREFLIGHT, *refused[stack]]))
         if stack not in manifest:
             return StackReview(stack, error=f"{stack} is not in {outdir}: synthesize it first")
         directory = outdir / manifest[stack]["workingDirectory"]
@@ -273,6 +283,10 @@ def image_cautions(reviews: list[StackReview], images: Mapping[str, list[str]] |
 
 def _warnings(reviews: list[StackReview], removed: list[str], images: list[str] = ()) -> list[str]:
     lines = []
+    refused = [(r.stack, line) for r in reviews if r.error.startswith(PREFLIGHT) for line in r.error.splitlines()[1:]]
+    if refused:
+        lines += ["> [!CAUTION]", "> **⛔ Preflight: AWS would refuse these** (the stacks are not planned)"]
+        lines += [f"> - {code(stack)}: {line}" for stack, line in refused] + [""]
     if images:
         lines += ["> [!CAUTION]", "> **⚠️ Image provenance**", *(f"> - {line}" for line in images), ""]
     loud = [(r.stack, c) for r in reviews for c in r.changes if stateful(c)]
