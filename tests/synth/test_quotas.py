@@ -158,3 +158,20 @@ def test_a_moved_environment_is_a_reviewed_change_of_its_rule_and_lookups(config
     lookups = [c for address, c in moved.items() if address.startswith("data.aws_lb.")]
     assert [value for _, _, value in lookups[0].values] == ["vend-shared-2"]
     assert changed["shared-alb-2"].note  # a new stack: no state yet
+
+
+def test_a_warm_synth_counts_from_the_cache_and_reads_only_what_it_built(config_dir, tmp_path, monkeypatch):
+    """The quotas are counted on every synth; the stacks not built come with their footprint."""
+    for name in ("acme", "globex", "initech"):
+        config_dir.customer(name, "dev")
+    settings = {"synth_cache": tmp_path / "cache"}
+    synthesize(config_dir.path, tmp_path / "cdktf.out", **settings)
+    read = []
+    footprint = quotas.footprint
+    monkeypatch.setattr(quotas, "footprint", lambda config: read.append(config) or footprint(config))
+    config_dir.customer("globex", "dev", instances={"max": 5})
+    synthesize(config_dir.path, tmp_path / "cdktf.out", **settings)
+    built = sorted(c["terraform"]["backend"]["s3"]["key"] for c in read)
+    assert built == ["customers/globex/dev/infrastructure.tfstate", "customers/globex/dev/pipeline.tfstate"]
+    synthesize(config_dir.path, tmp_path / "elsewhere", **settings)  # every stack from the cache's entries
+    assert len(read) == 2

@@ -159,14 +159,10 @@ def _synth(prepared: Prepared, outdir: Path) -> None:
         parallel.synth(shares, outdir, lambda share, part: _synth_app(replace(prepared, stacks=share), part))
 
 
-def _within_quotas(stacks: tuple[str, ...], staging: Path, outdir: Path, current: dict) -> list[str]:
-    """Count the stacks against AWS's quotas (the ones left in ``outdir`` read there): a load
-    balancer or security group past one is a ConfigError; the account's quotas are warnings."""
-    synthesized = {
-        stack: json.loads(((outdir if stack in current else staging) / "stacks" / stack / "cdk.tf.json").read_bytes())
-        for stack in stacks
-    }
-    counts = quotas.count(synthesized)
+def _within_quotas(footprints: dict[str, dict]) -> list[str]:
+    """Count the stacks against AWS's quotas: a load balancer or security group past one is a
+    ConfigError; the account's quotas are warnings."""
+    counts = quotas.total(footprints.values())
     if problems := quotas.over(counts):
         raise ConfigError(problems)
     return quotas.account_warnings(counts)
@@ -205,23 +201,27 @@ def synthesize(settings: Settings, log: Callable[[str], None] = _stderr) -> Synt
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.new-", dir=outdir.parent))
     try:
-        manifest, version = {}, None
+        manifest, version, footprints = {}, None, {}
         if to_build:
             _synth(replace(prepared, stacks=to_build), staging)
             built = json.loads((staging / output.MANIFEST).read_text(encoding="utf-8"))
             manifest, version = built["stacks"], built["version"]
-            if store:
-                for stack, entry in cache.entries(to_build, staging, manifest, version).items():
+            for stack, entry in cache.entries(to_build, staging, manifest, version).items():
+                footprints[stack] = entry.footprint
+                if store:
                     store.store(keys[stack], entry)
         for stack, entry in cached.items():
             (staging / "stacks" / stack).mkdir(parents=True)
             (staging / "stacks" / stack / "cdk.tf.json").write_bytes(entry.stack)
             manifest[stack], version = entry.manifest, entry.version
+            footprints[stack] = entry.footprint or quotas.footprint(json.loads(entry.stack))
         for stack, item in current.items():
             manifest[stack], version = item["manifest"], item["version"]
+            kept = outdir / item["manifest"]["synthesizedStackPath"]
+            footprints[stack] = item.get("footprint") or quotas.footprint(json.loads(kept.read_bytes()))
         (staging / "stacks").mkdir(exist_ok=True)
         output.write_manifest(staging, manifest, version)
-        for warning in _within_quotas(prepared.stacks, staging, outdir, current):
+        for warning in _within_quotas(footprints):
             log(warning)
         output.install(staging, outdir)
     except BaseException:
@@ -232,7 +232,7 @@ def synthesize(settings: Settings, log: Callable[[str], None] = _stderr) -> Synt
         priorities.write_lock(settings.customers_dir, allocation.lock)
         log(f"{settings.customers_dir / priorities.LOCK_FILE}: updated ({priorities.added(allocation)}); commit it")
     if store:
-        store.record(outdir, {s: (keys[s], manifest[s]) for s in (*to_build, *cached)}, version)
+        store.record(outdir, {s: (keys[s], manifest[s], footprints[s]) for s in (*to_build, *cached)}, version)
         store.record_inputs(settings)  # after the lock's update, which is an input too
         if to_build:
             store.prune()

@@ -37,7 +37,7 @@ from pathlib import Path
 from vending.files import write_atomically
 from vending.model.naming import platform_stack
 from vending.settings import PROJECT
-from vending.synth import code
+from vending.synth import code, quotas
 
 DEFAULT_LIMIT = 1 << 30  # bytes: about 30,000 stacks
 
@@ -47,6 +47,7 @@ class Entry:
     stack: bytes  # cdk.tf.json, as synthesized
     manifest: dict  # the stack's entry in manifest.json
     version: str  # the manifest's version (cdktf's)
+    footprint: dict | None = None  # what it adds against AWS's quotas (quotas.footprint)
 
 
 @functools.cache
@@ -141,7 +142,7 @@ class SynthCache:
             meta = json.loads((directory / "entry.json").read_text(encoding="utf-8"))
             if meta["sha256"] != hashlib.sha256(stack).hexdigest():
                 return None
-            entry = Entry(stack, meta["manifest"], meta["version"])
+            entry = Entry(stack, meta["manifest"], meta["version"], meta.get("footprint"))
         except (OSError, ValueError, KeyError, TypeError):
             return None
         with contextlib.suppress(OSError):
@@ -158,7 +159,11 @@ class SynthCache:
         staging = Path(tempfile.mkdtemp(prefix=f"{key[:12]}.", dir=self.root / "tmp"))
         try:
             (staging / "stack.json").write_bytes(entry.stack)
-            meta = {"sha256": hashlib.sha256(entry.stack).hexdigest(), "manifest": entry.manifest}
+            meta = {
+                "sha256": hashlib.sha256(entry.stack).hexdigest(),
+                "manifest": entry.manifest,
+                "footprint": entry.footprint,
+            }
             (staging / "entry.json").write_text(json.dumps({**meta, "version": entry.version}), encoding="utf-8")
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():  # partial or corrupt: replaced
@@ -220,10 +225,10 @@ class SynthCache:
         except OSError:
             return False
 
-    def record(self, outdir: Path, stacks: dict[str, tuple[str, dict]], version: str) -> None:
-        """Remember what ``outdir`` now holds: stack → (key, manifest entry)."""
+    def record(self, outdir: Path, stacks: dict[str, tuple[str, dict, dict]], version: str) -> None:
+        """Remember what ``outdir`` now holds: stack → (key, manifest entry, quota footprint)."""
         index = self.held(outdir)
-        for stack, (key, manifest) in stacks.items():
+        for stack, (key, manifest, footprint) in stacks.items():
             found = (outdir / manifest["synthesizedStackPath"]).stat()
             index[stack] = {
                 "key": key,
@@ -231,6 +236,7 @@ class SynthCache:
                 "mtime": found.st_mtime_ns,
                 "manifest": manifest,
                 "version": version,
+                "footprint": footprint,
             }
         write_atomically(self._index(outdir), json.dumps(index, sort_keys=True))
 
@@ -253,7 +259,8 @@ def fingerprint(settings) -> str:
 
 def entries(stacks: Iterable[str], outdir: Path, manifest: dict, version: str) -> dict[str, Entry]:
     """The entries of stacks just synthesized into ``outdir`` (with its ``manifest``'s stacks)."""
-    return {
-        stack: Entry((outdir / manifest[stack]["synthesizedStackPath"]).read_bytes(), manifest[stack], version)
-        for stack in stacks
-    }
+    found = {}
+    for stack in stacks:
+        data = (outdir / manifest[stack]["synthesizedStackPath"]).read_bytes()
+        found[stack] = Entry(data, manifest[stack], version, quotas.footprint(json.loads(data)))
+    return found

@@ -98,43 +98,68 @@ class _Stack:
         return found[1].get("name") if found and found[0].endswith("aws_security_group") else None
 
 
-def count(stacks: Mapping[str, Mapping[str, Any]]) -> list[Count]:
+def footprint(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What one stack adds to each load balancer, security group and the account: small and
+    JSON, so that the synth cache keeps it beside the stack and a synth reads no stack twice."""
+    stack = _Stack(config)
+    balancers: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LOAD_BALANCER_QUOTAS, 0))
+    target_groups: dict[str, set[str]] = defaultdict(set)
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: {"ingress": 0, "egress": 0})
+    for listener in stack.blocks("aws_lb_listener"):
+        if balancer := stack.load_balancer(listener.get("load_balancer_arn")):
+            balancers[balancer]["listeners"] += 1
+    for rule in stack.blocks("aws_lb_listener_rule"):
+        if balancer := stack.load_balancer(rule.get("listener_arn")):
+            balancers[balancer]["listener rules"] += 1
+            forwards = rule.get("action", [])
+            target_groups[balancer].update(a["target_group_arn"] for a in forwards if "target_group_arn" in a)
+    for certificate in stack.blocks("aws_lb_listener_certificate"):
+        if balancer := stack.load_balancer(certificate.get("listener_arn")):
+            balancers[balancer]["certificates"] += 1
+    for balancer in balancers:
+        balancers[balancer]["target groups"] = len(target_groups[balancer])
+    for direction in ("ingress", "egress"):
+        for rule in stack.blocks(f"aws_vpc_security_group_{direction}_rule"):
+            if group := stack.security_group(rule.get("security_group_id")):
+                groups[group][direction] += 1
+    return {
+        "balancers": dict(balancers),
+        "groups": dict(groups),
+        "looked_up": sorted({block.get("name") for block in stack.data.get("aws_security_group", {}).values()}),
+        "account": {what: len(stack.resources.get(kind, {})) for what, kind in ACCOUNT_RESOURCES.items()},
+    }
+
+
+def total(footprints: Iterable[Mapping[str, Any]]) -> list[Count]:
     """Every load balancer's and security group's counts, then the account's, in a stable order.
     A group that other stacks look up (a load balancer's, which fleets admit) is ``shared``."""
-    per_balancer: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LOAD_BALANCER_QUOTAS, 0))
-    target_groups: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    balancers: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LOAD_BALANCER_QUOTAS, 0))
     rules: dict[tuple[str, str], int] = defaultdict(int)
     looked_up: set[str] = set()
     account = dict.fromkeys(ACCOUNT_RESOURCES, 0)
-    for stack_name, config in stacks.items():
-        stack = _Stack(config)
-        for what, kind in ACCOUNT_RESOURCES.items():
-            account[what] += len(stack.resources.get(kind, {}))
-        for listener in stack.blocks("aws_lb_listener"):
-            if balancer := stack.load_balancer(listener.get("load_balancer_arn")):
-                per_balancer[balancer]["listeners"] += 1
-        for rule in stack.blocks("aws_lb_listener_rule"):
-            if balancer := stack.load_balancer(rule.get("listener_arn")):
-                per_balancer[balancer]["listener rules"] += 1
-                for action in rule.get("action", []):
-                    if "target_group_arn" in action:
-                        target_groups[balancer].add((stack_name, action["target_group_arn"]))
-        for certificate in stack.blocks("aws_lb_listener_certificate"):
-            if balancer := stack.load_balancer(certificate.get("listener_arn")):
-                per_balancer[balancer]["certificates"] += 1
-        for direction in ("ingress", "egress"):
-            for rule in stack.blocks(f"aws_vpc_security_group_{direction}_rule"):
-                if group := stack.security_group(rule.get("security_group_id")):
-                    rules[(group, direction)] += 1
-        looked_up.update(block.get("name") for block in stack.data.get("aws_security_group", {}).values())
+    for found in footprints:
+        for balancer, held in found["balancers"].items():
+            for what, n in held.items():
+                balancers[balancer][what] += n
+        for group, directions in found["groups"].items():
+            for direction, n in directions.items():
+                rules[(group, direction)] += n
+        looked_up.update(found["looked_up"])
+        for what, n in found["account"].items():
+            account[what] += n
     counts = []
-    for balancer in sorted(per_balancer):
-        per_balancer[balancer]["target groups"] = len(target_groups[balancer])
-        counts += [Count(balancer, what, n, LOAD_BALANCER_QUOTAS[what]) for what, n in per_balancer[balancer].items()]
+    for balancer in sorted(balancers):
+        counts += [Count(balancer, what, n, LOAD_BALANCER_QUOTAS[what]) for what, n in balancers[balancer].items()]
     for (group, direction), n in sorted(rules.items()):
-        counts.append(Count(group, f"{direction} rules", n, SECURITY_GROUP_RULES_QUOTA, shared=group in looked_up))
+        if n:
+            counts.append(Count(group, f"{direction} rules", n, SECURITY_GROUP_RULES_QUOTA, shared=group in looked_up))
     counts += [Count("account", what, account[what], ACCOUNT_QUOTAS[what]) for what in ACCOUNT_RESOURCES]
     return counts
+
+
+def count(stacks: Mapping[str, Mapping[str, Any]]) -> list[Count]:
+    """The counts of these stacks (their synthesized configurations, by name)."""
+    return total(footprint(config) for config in stacks.values())
 
 
 def over(counts: Iterable[Count]) -> list[str]:
