@@ -49,7 +49,7 @@ def workflow(name: str) -> dict:
     return data
 
 
-APPLY_JOBS = [name for name, _, _ in waves.JOBS]
+APPLY_JOBS = [name for name, *_ in waves.JOBS]
 
 
 def test_main_plans_then_applies_the_same_plans_job_by_job_one_run_at_a_time():
@@ -63,7 +63,7 @@ def test_main_plans_then_applies_the_same_plans_job_by_job_one_run_at_a_time():
     # Each apply job waits for every one before it (the unchanged plans, only recorded, for none).
     for index, name in enumerate(APPLY_JOBS):
         job = jobs[name]
-        before = [] if name in ("unchanged", "platform") else APPLY_JOBS[1:index]
+        before = APPLY_JOBS[1:index]  # the unchanged plans, only recorded, wait for none
         assert job["needs"] == (["plans", *before] if before else "plans"), name
         assert "!failure() && !cancelled()" in job["if"] and f"jobs['{name}'].stacks > 0" in job["if"]
         strategy = job["strategy"]

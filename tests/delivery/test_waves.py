@@ -57,6 +57,8 @@ def test_the_matrix_records_the_unchanged_then_applies_the_platform_then_others_
     matrix = waves.matrix(found, changing, stacks_per_shard=1, max_shards=5)
     assert list(matrix) == [
         "unchanged",
+        "retire-other",
+        "retire-production",
         "platform",
         "other-environments",
         "other-pipelines",
@@ -88,3 +90,14 @@ def test_the_selections_of_the_jobs_cover_every_stack_once():
 def test_a_job_has_as_few_shards_as_keep_its_share_and_no_more_than_the_cap(count, per_shard, cap, expected):
     found = waves.shards(count, stacks_per_shard=per_shard, max_shards=cap)
     assert found == [f"{i}/{expected}" for i in range(1, expected + 1)]
+
+
+def test_retirements_have_jobs_of_their_own_first_production_in_its_own():
+    destroying = {"acme-dev-pipeline": True, "acme-dev": True, "acme-prod": True, "globex-prod": False}
+    found = waves.waves(destroying)
+    matrix = waves.matrix(found, {"acme-dev", "acme-prod", "globex-prod"}, stacks_per_shard=20, max_shards=5)
+    assert list(matrix)[:3] == ["unchanged", "retire-other", "retire-production"]
+    assert matrix["retire-other"]["stacks"] == 2  # the pipeline (no changes: still retired), then the environment
+    assert matrix["retire-production"]["stacks"] == 1
+    assert matrix["unchanged"]["stacks"] == 0 and matrix["production-environments"]["stacks"] == 1
+    assert [w.stacks for w in waves.job(found, "retire-other", set())] == [("acme-dev-pipeline",), ("acme-dev",)]

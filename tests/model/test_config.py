@@ -67,7 +67,7 @@ CUSTOMER_CASES = [
     (
         {"colour": "red"},
         "colour: unknown key (allowed: customer, database, domain, environment, health_check, image, "
-        "instances, pipeline, priority, tags)",
+        "instances, pipeline, priority, retire, tags)",
     ),
     (
         {"health_check": {"timeout": 30, "interval": 30}},

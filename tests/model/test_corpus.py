@@ -190,7 +190,7 @@ CASES = [
         dev(colour="red"),
         (
             f"{A}: colour: unknown key (allowed: customer, database, domain, environment, health_check, "
-            "image, instances, pipeline, priority, tags)"
+            "image, instances, pipeline, priority, retire, tags)"
         ),
     ),
     Case(

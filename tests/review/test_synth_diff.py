@@ -63,7 +63,7 @@ def test_synth_diff_command_writes_the_report_and_exits_like_a_plan(sample_synth
     text = report.read_text()
     assert "| `globex-prod` | prod | 0 | 1 | 0 | ⚠️ **needs approval** |" in text
     assert "`max_size`: `4` → `5`" in text
-    assert "**removed**: `acme-dev`, `acme-dev-pipeline`" in text
+    assert "**🗑️ Retiring**: `acme-dev`, `acme-dev-pipeline`: no longer defined" in text
     assert cli.main(["review", "--synth-diff", str(sample_synth.outdir), str(sample_synth.outdir)]) == 0
     assert "0 of 7 stacks change" in capsys.readouterr().out
     assert cli.main(["review", "--synth-diff", str(tmp_path), str(head.outdir)]) == 1

@@ -137,7 +137,8 @@ def test_the_upgrade_from_one_load_balancer_replaces_nothing(sample_synth):
             ("create", "aws_vpc_security_group_egress_rule"),
             ("update", "data"),  # the log bucket's policy document: the shards' log prefixes
         ],
-        "acme-dev": [("delete", "aws_vpc_security_group_egress_rule")],
+        # and its database's final snapshot (every retired database keeps one): an update
+        "acme-dev": [("delete", "aws_vpc_security_group_egress_rule"), ("update", "aws_db_instance")],
         "acme-prod": [("create", "output")],  # domain_record: a dedicated load balancer keeps its rule
         "globex-prod": [("delete", "aws_vpc_security_group_egress_rule")],
     }

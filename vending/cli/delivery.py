@@ -29,9 +29,11 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     if args.since_applied:
         from vending.delivery.pending import pending
 
-        names, removed, intro = pending(settings), [], "Stacks not applied at this commit yet."
+        waiting = pending(settings)
+        names, removed, intro = waiting.names, [], "Stacks not applied at this commit yet."
+        retiring = waiting.retiring
     else:
-        names, removed, intro = chosen(args, settings)
+        (names, removed, intro), retiring = chosen(args, settings), []
     names = [*names, *[s for s in args.destroy if s not in names]]
     if args.matrix:
         found = waves.shards(len(names), stacks_per_shard=args.stacks_per_shard, max_shards=args.max_shards)
@@ -59,6 +61,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         shard="/".join(map(str, args.shard)) if args.shard else None,
         images=images,
         refused=refused,
+        retiring=retiring,
     )
     return _planned(reviews, args.out)
 

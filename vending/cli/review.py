@@ -47,7 +47,7 @@ def affected_stacks(base: str, settings: Settings, *, paths_only: bool = False):
     for stack, path in unchanged.items():
         print(f"{stack}: touched by {path}, but its synthesized output is the same: not planned", file=sys.stderr)
     for name in found.removed:
-        print(f"{name}: removed: its stacks are not planned (destroy them explicitly)", file=sys.stderr)
+        print(f"{name}: retiring: no longer defined; planned for destruction once merged", file=sys.stderr)
     return found
 
 
@@ -116,7 +116,10 @@ def _affected_command(args: argparse.Namespace, settings: Settings) -> int:
     elif args.since_applied:
         from vending.delivery.pending import pending
 
-        found = pending(settings)
+        waiting = pending(settings)
+        for stack in waiting.retiring:
+            print(f"{stack.stack}: retiring: applied, and no longer in the configuration", file=sys.stderr)
+        found = waiting.names
     elif args.base:
         found = affected_stacks(args.base, settings, paths_only=args.paths_only).stacks
     else:

@@ -145,8 +145,11 @@ def apply_stack(stack: str, directory: Path, saved: Saved, env: dict[str, str], 
                 return Applied(stack, False, plan.locked(stack, error) or f"{stack}: terraform apply failed:\n{error}")
     except RuntimeError as error:
         return Applied(stack, False, str(error))
+    if saved.retiring:
+        records.forget(stack_json)
+        return Applied(stack, True, f"{stack}: retired (its state, record and configuration removed)")
     record = records.Record(saved.commit, records.now(), saved.plan_digest, saved.stack_digest)
-    kept = records.write(stack_json, record)
+    kept = records.write(stack_json, record, (directory / "cdk.tf.json").read_bytes())
     what = "applied" if saved.changes else "no changes"
     return Applied(stack, True, f"{stack}: {what}" + ("" if kept else " (the cloud backend keeps its own record)"))
 

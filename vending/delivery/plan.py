@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from vending.delivery import records, waves
+from vending.delivery import retiring as retiring_stacks
 from vending.errors import ConfigError
 from vending.ops import terraform
 from vending.review import plans, report
@@ -55,6 +56,7 @@ class Saved:
     stack_digest: str
     changes: bool
     destroy: bool = False
+    retiring: bool = False  # destroyed from what was last applied: its definition is gone
 
 
 def commit_of(repo: Path) -> str:
@@ -86,7 +88,9 @@ def locked(stack: str, error: str) -> str | None:
     )
 
 
-def plan_stack(stack: str, source: Path, into: Path, env: dict[str, str], *, commit: str, destroy: bool) -> StackReview:
+def plan_stack(
+    stack: str, source: Path, into: Path, env: dict[str, str], *, commit: str, destroy: bool, retiring: bool = False
+) -> StackReview:
     """Plan one stack into ``into`` (its copy of the synthesized stack, then tfplan, plan.txt, saved.json)."""
     into.mkdir(parents=True)
     shutil.copy(source / "cdk.tf.json", into / "cdk.tf.json")
@@ -117,8 +121,26 @@ def plan_stack(stack: str, source: Path, into: Path, env: dict[str, str], *, com
         stack_digest=records.digest((into / "cdk.tf.json").read_bytes()),
         changes=bool(found.changes),
         destroy=destroy,
+        retiring=retiring,
     )
     keep(into, saved, found)
+    return found
+
+
+def plan_retiring(stack: retiring_stacks.Retiring, out: Path, env: dict[str, str], *, commit: str) -> StackReview:
+    """The destruction of a retiring stack, planned from its configuration as last applied."""
+    if stack.configuration is None:
+        return StackReview(stack.stack, error=retiring_stacks.NO_CONFIGURATION.format(stack=stack.stack))
+    source = out / "retiring" / stack.stack
+    source.mkdir(parents=True)
+    (source / "cdk.tf.json").write_bytes(stack.configuration)
+    found = plan_stack(
+        stack.stack, source, out / "stacks" / stack.stack, env, commit=commit, destroy=True, retiring=True
+    )
+    if report.PREVENTED.search(found.error):
+        return StackReview(
+            stack.stack, error=f"{found.error}\n\n{retiring_stacks.PRODUCTION_STEP.format(stack=stack.stack)}"
+        )
     return found
 
 
@@ -169,28 +191,35 @@ def plan(
     shard: str | None = None,
     images: dict[str, list[str]] | None = None,
     refused: Mapping[str, list[str]] | None = None,
+    retiring: Iterable[retiring_stacks.Retiring] = (),
 ) -> list[StackReview]:
     """Plan ``stacks`` of the synthesized ``outdir`` into ``out`` (which must not exist yet) and
     write its manifest and review; the reviews, one per stack. ``shard`` (``I/N``): these are the
     I-th of N shards of a run's stacks, to be merged. ``images``: the review's cautions about
     the fleets' images, by stack (review.provenance). ``refused``: the stacks the preflight
-    refused, with why; they are not planned."""
+    refused, with why; they are not planned. ``retiring``: stacks no longer defined, planned for
+    destruction from the configuration kept with their last apply."""
     _fresh(out)
-    stacks, destroying = list(stacks), set(destroy)
+    stacks, destroying, retired = list(stacks), set(destroy), {r.stack: r for r in retiring}
     manifest = output.stacks(outdir) if stacks else {}
-    missing = [stack for stack in stacks if stack not in manifest]
+    missing = [stack for stack in stacks if stack not in manifest and stack not in retired]
     if missing:
         raise ConfigError([f"{stack}: not in {outdir}: synthesize it first" for stack in missing])
 
     def one(stack: str) -> StackReview:
         if refused and stack in refused:
             return StackReview(stack, error="\n".join([report.PREFLIGHT, *refused[stack]]))
+        if stack in retired:
+            return plan_retiring(retired[stack], out, env, commit=commit)
         source = outdir / manifest[stack]["workingDirectory"]
         return plan_stack(stack, source, out / "stacks" / stack, env, commit=commit, destroy=stack in destroying)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         planned = list(pool.map(one, stacks))
-    return write(out, planned, commit=commit, intro=intro, removed=list(removed), shard=shard, images=images)
+    fates = {stack: retiring_stacks.fate(r.configuration) for stack, r in retired.items() if stack in stacks}
+    return write(
+        out, planned, commit=commit, intro=intro, removed=list(removed), shard=shard, images=images, retiring=fates
+    )
 
 
 def write(
@@ -202,8 +231,10 @@ def write(
     removed: list[str],
     shard: str | None = None,
     images: dict[str, list[str]] | None = None,
+    retiring: Mapping[str, list[str]] | None = None,
 ) -> list[StackReview]:
-    """The manifest and review of the stacks planned in ``out``; their reviews."""
+    """The manifest and review of the stacks planned in ``out``; their reviews. ``retiring``: the
+    stacks being retired, with what becomes of their data."""
     reviews = [report.waiting(r, planned) for r in planned]
     saved = {
         r.stack: json.loads((out / "stacks" / r.stack / "saved.json").read_text())
@@ -219,6 +250,7 @@ def write(
         "removed": removed,
         "shard": shard,
         "image_cautions": images or {},
+        "retiring": dict(retiring or {}),
         "stacks": saved,
         "waves": [{**asdict(w), "stacks": list(w.stacks)} for w in all_waves],
         "not_planned": {r.stack: {"error": r.error, "note": r.note} for r in reviews if r.stack not in saved},
@@ -233,10 +265,11 @@ def write(
             full_plan=lambda s: f"`{out}/stacks/{s}/plan.txt`",
             commit="" if commit == "unknown" else commit,
             images=images,
+            retiring=retiring,
         ),
         encoding="utf-8",
     )
-    found = report.as_data(reviews, removed=removed, images=images)
+    found = report.as_data(reviews, removed=removed, images=images, retiring=retiring)
     (out / "review.json").write_text(json.dumps(found, indent=2) + "\n")
     return reviews
 
@@ -270,7 +303,16 @@ def merge(parts: Iterable[Path], out: Path) -> list[StackReview]:
     planned.sort(key=lambda r: r.stack)
     first = documents[0][1]
     images = {stack: lines for _, document in documents for stack, lines in document["image_cautions"].items()}
-    return write(out, planned, commit=commits.pop(), intro=first["intro"], removed=first["removed"], images=images)
+    retiring = {stack: fate for _, document in documents for stack, fate in document.get("retiring", {}).items()}
+    return write(
+        out,
+        planned,
+        commit=commits.pop(),
+        intro=first["intro"],
+        removed=first["removed"],
+        images=images,
+        retiring=retiring,
+    )
 
 
 def _fresh(out: Path) -> None:

@@ -3,7 +3,9 @@
 put is whole or nothing, so an interrupted apply leaves the previous record). It holds the
 commit, the time, the digest of the plan applied and of the stack's synthesized
 ``cdk.tf.json``: a stack is applied at the current commit when its record's stack digest is
-that of the stack as it is synthesized now.
+that of the stack as it is synthesized now. Beside it, ``<state key>.applied.tf.json`` keeps the
+stack's synthesized configuration as applied: once its definition is gone from the
+configuration, the stack is destroyed from that (retiring.py), never from a guess.
 
 The Terraform Cloud backend keeps its runs' history itself; no record is written there.
 """
@@ -18,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 SUFFIX = ".applied.json"
+CONFIGURATION_SUFFIX = ".applied.tf.json"
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ def _backend(stack: dict) -> dict | None:
     return (stack.get("terraform", {}).get("backend") or {}).get("s3")
 
 
-def _client(backend: dict) -> Any:
+def client(backend: dict) -> Any:
+    """The S3 client of a backend block (a synthesized stack's ``terraform.backend.s3``)."""
     return _s3(backend["region"], (backend.get("endpoints") or {}).get("s3"), bool(backend.get("use_path_style")))
 
 
@@ -60,7 +64,7 @@ def read(stack: dict) -> Record | None:
     from botocore.exceptions import ClientError
 
     try:
-        body = _client(backend).get_object(Bucket=backend["bucket"], Key=backend["key"] + SUFFIX)["Body"].read()
+        body = client(backend).get_object(Bucket=backend["bucket"], Key=backend["key"] + SUFFIX)["Body"].read()
         return Record(**json.loads(body))
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
@@ -70,14 +74,28 @@ def read(stack: dict) -> Record | None:
         return None  # unreadable: as if never applied, so it is planned again
 
 
-def write(stack: dict, record: Record) -> bool:
-    """Record a successful apply; False where there is nowhere to keep it (the cloud backend)."""
+def write(stack: dict, record: Record, configuration: bytes) -> bool:
+    """Record a successful apply of ``configuration`` (the stack's cdk.tf.json, as applied); False
+    where there is nowhere to keep it (the cloud backend). The configuration goes first: a record
+    is never without it."""
     backend = _backend(stack)
     if backend is None:
         return False
-    body = json.dumps(asdict(record), sort_keys=True).encode()
-    _client(backend).put_object(Bucket=backend["bucket"], Key=backend["key"] + SUFFIX, Body=body)
+    s3, bucket, key = client(backend), backend["bucket"], backend["key"]
+    s3.put_object(Bucket=bucket, Key=key + CONFIGURATION_SUFFIX, Body=configuration)
+    s3.put_object(Bucket=bucket, Key=key + SUFFIX, Body=json.dumps(asdict(record), sort_keys=True).encode())
     return True
+
+
+def forget(stack: dict) -> None:
+    """After a stack is destroyed: its state, record and configuration go, so that it is not found
+    as retiring again. (The bucket is versioned: the old versions stay, for whoever needs them.)"""
+    backend = _backend(stack)
+    if backend is None:
+        return
+    key = backend["key"]
+    objects = [{"Key": name} for name in (key + SUFFIX, key + CONFIGURATION_SUFFIX, key)]
+    client(backend).delete_objects(Bucket=backend["bucket"], Delete={"Objects": objects, "Quiet": True})
 
 
 def now() -> str:

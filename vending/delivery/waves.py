@@ -64,19 +64,22 @@ def only(stacks: Sequence[str], which: str | None, changing: Collection[str]) ->
     return tuple(s for s in stacks if s in changing and production_stack(s) == (which == "production"))
 
 
-# The CI jobs that apply, in order, each a wave's kind (None: every wave) and which of its stacks.
-# First the plans that change nothing (no approval: they are only recorded), then the platform
-# (production's: production runs behind it), every environment and pipeline outside production,
-# and production's last.
+# The CI jobs that apply, in order: (name, the waves' kind (None: every kind), which of their
+# stacks, destroys or not). First the plans that change nothing (no approval: they are only
+# recorded); then the retirements, in their reverse waves (the stacks no longer defined: CI plans
+# no other destroy); then the platform (production's: production runs behind it), every
+# environment and pipeline outside production, and production's last.
 JOBS = (
-    ("unchanged", None, "unchanged"),
-    ("platform", "platform", "production"),
-    ("other-environments", "environments", "other"),
-    ("other-pipelines", "pipelines", "other"),
-    ("production-environments", "environments", "production"),
-    ("production-pipelines", "pipelines", "production"),
+    ("unchanged", None, "unchanged", False),
+    ("retire-other", None, "other", True),
+    ("retire-production", None, "production", True),
+    ("platform", "platform", "production", False),
+    ("other-environments", "environments", "other", False),
+    ("other-pipelines", "pipelines", "other", False),
+    ("production-environments", "environments", "production", False),
+    ("production-pipelines", "pipelines", "production", False),
 )
-JOB_SELECTIONS = {name: (wave_kind, which) for name, wave_kind, which in JOBS}
+JOB_SELECTIONS = {name: (wave_kind, which, destroy) for name, wave_kind, which, destroy in JOBS}
 
 
 def shards(count: int, *, stacks_per_shard: int, max_shards: int) -> list[str]:
@@ -87,13 +90,13 @@ def shards(count: int, *, stacks_per_shard: int, max_shards: int) -> list[str]:
 
 
 def job(all_waves: list[Wave], name: str, changing: Collection[str]) -> list[Wave]:
-    """The waves of CI job ``name`` (``JOBS``), each narrowed to the job's stacks. Destroys are
-    not CI's: a plan that destroys is applied by hand."""
-    wave_kind, which = JOB_SELECTIONS[name]
+    """The waves of CI job ``name`` (``JOBS``), each narrowed to the job's stacks."""
+    wave_kind, which, destroy = JOB_SELECTIONS[name]
     return [
-        replace(w, stacks=only(w.stacks, which, changing))
+        # A retirement is applied, changing or not: it is forgotten once applied (records.forget).
+        replace(w, stacks=only(w.stacks, which, w.stacks if destroy else changing))
         for w in all_waves
-        if not w.destroy and wave_kind in (None, w.kind)
+        if w.destroy == destroy and wave_kind in (None, w.kind)
     ]
 
 

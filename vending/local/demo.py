@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -163,10 +164,13 @@ class Demo:
         self.add_environment(DEMO_ENVIRONMENT)
         return f"account {self.account}, source image {self.source_ami}, config in {self.customers_dir}"
 
-    def add_environment(self, name: str, customers_dir: Path | None = None) -> None:
+    def add_environment(self, name: str, customers_dir: Path | None = None, *, customer_name: str = "") -> str:
         """Copy a sample environment into the demo configuration (after ``seed``), or into a copy
-        of it at ``customers_dir``."""
+        of it at ``customers_dir``; under another customer's name, if given. Its stack's name."""
         text = (SAMPLES / f"{name}.yaml").read_text().replace(self.sample_account, self.account)
+        if customer_name:  # every mention (repository, test image, tags) with it
+            text = re.sub(rf"\b{re.escape(name.split('-')[0])}\b", customer_name, text)
+            name = f"{customer_name}-{name.rsplit('-', 1)[1]}"
         customer = yaml.safe_load(text)
         customer["image"]["source_ami"] = self.source_ami
         if customer.get("domain"):
@@ -175,6 +179,7 @@ class Demo:
         (customers_dir or self.customers_dir).joinpath(f"{name}.yaml").write_text(
             yaml.safe_dump(customer, sort_keys=False)
         )
+        return name
 
     def test_image(self, uri: str) -> None:
         """The pipeline's test image in the emulator's ECR, as the preflight expects to find it."""

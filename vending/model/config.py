@@ -243,6 +243,13 @@ class Customer(Model):
     database: Database | None = Field(None, description="Optional RDS database")
     pipeline: Pipeline = Field(description="Software delivery pipeline")
     tags: Tags = Field(default_factory=dict, description="Added to every resource of the environment")
+    retire: bool = Field(
+        False,
+        description="Release the environment's destroy protections and deletion protection (applied first,"
+        " destroying nothing), so that removing its file afterwards destroys it; its database keeps a final"
+        " snapshot",
+        json_schema_extra={"production": "the step before removing the file"},
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -281,6 +281,25 @@ def image_cautions(reviews: list[StackReview], images: Mapping[str, list[str]] |
     return [line for r in reviews if r.changes for line in (images or {}).get(r.stack, ())]
 
 
+def _retiring(reviews: list[StackReview], retiring: Mapping[str, list[str]]) -> list[str]:
+    """The stacks retired: what each destroys and what becomes of its data, loudly."""
+    found = [r for r in reviews if r.stack in retiring]
+    if not found:
+        return []
+    lines = [
+        "> [!CAUTION]",
+        "> **🗑️ Retiring**: no longer in the configuration; destroyed from what was last applied, pipelines first",
+    ]
+    for r in sorted(found, key=lambda r: (not r.stack.endswith(PIPELINE_SUFFIX), r.stack)):
+        if r.error:
+            what = "**not destroyed**: " + r.error.strip().splitlines()[-1]
+        else:
+            what = "; ".join([f"{r.count('delete'):,} resource(s) destroyed", *retiring[r.stack]])
+        approval = " (production: needs approval)" if r.production and r.changes else ""
+        lines.append(f"> - {code(r.stack)}{approval}: {what}")
+    return [*lines, ""]
+
+
 def _warnings(reviews: list[StackReview], removed: list[str], images: list[str] = ()) -> list[str]:
     lines = []
     refused = [(r.stack, line) for r in reviews if r.error.startswith(PREFLIGHT) for line in r.error.splitlines()[1:]]
@@ -315,8 +334,10 @@ def _warnings(reviews: list[StackReview], removed: list[str], images: list[str] 
         lines += ["> [!WARNING]", f"> **❌ Not planned**: {', '.join(code(s) for s in failed)} (errors below)", ""]
     if removed:
         lines += [
-            "> [!NOTE]",
-            f"> **removed**: {', '.join(code(s) for s in removed)}: not planned (destroy them explicitly)",
+            "> [!CAUTION]",
+            f"> **🗑️ Retiring**: {', '.join(code(s) for s in removed)}: no longer defined. Once merged, `vending"
+            " plan --since-applied` plans their destruction from what was last applied (production first needs"
+            " `retire: true` applied)",
             "",
         ]
     return lines
@@ -433,6 +454,7 @@ def render(
     full_report: str = "`vending review` writes it whole",
     commit: str = "",
     images: Mapping[str, list[str]] | None = None,
+    retiring: Mapping[str, list[str]] | None = None,
 ) -> str:
     """The report, at most ``limit`` characters, whatever the platform's size.
 
@@ -443,7 +465,8 @@ def render(
     saying where the whole is (``full_plan(stack)``; ``full_report`` for the whole report).
     With ``commit``, the report says which commit it reviews, and so does a hidden line
     (``COMMIT``) that CI reads back. ``images``: cautions about the fleets' images,
-    by stack (review.provenance), shown for the stacks that change."""
+    by stack (review.provenance), shown for the stacks that change. ``retiring``: the stacks
+    retired, with what becomes of their data; they open the report."""
     full_plan = full_plan or (lambda stack: f"`vending review {stack}` prints it")
     shown = _production_first([r for r in reviews if listed(r)])
     changing = [r for r in reviews if r.changes]
@@ -453,6 +476,7 @@ def render(
         intro = f"At commit {code(commit)}. {intro}".strip()
     if intro:
         head += [intro, ""]
+    head += _retiring(reviews, retiring or {})
     head += _warnings(reviews, list(removed), image_cautions(reviews, images))
     table = (
         _table(shown, actions)
@@ -561,6 +585,7 @@ def as_data(
     title: str = "Plan review",
     removed: list[str] = (),
     images: Mapping[str, list[str]] | None = None,
+    retiring: Mapping[str, list[str]] | None = None,
 ) -> dict:
     """What the report says, as data (``vending review --format json``)."""
 
@@ -588,6 +613,7 @@ def as_data(
         ],
         "needs_approval": [r.stack for r in reviews if r.needs_approval],
         "image_cautions": image_cautions(reviews, images),
+        "retiring": dict(retiring or {}),
         "removed": list(removed),
         "results": [
             {

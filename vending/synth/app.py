@@ -129,13 +129,14 @@ def build(prepared: Prepared, outdir: Path) -> tuple[Any, list[policies.Checked]
 
             stack = PipelineStack(app, platform=config.platform, customer=customer, endpoint_url=endpoint)
             stacks.append((customer.pipeline_stack_name, stack))
+    retiring = {s for c in config.customers if c.retire for s in (c.stack_name, c.pipeline_stack_name)}
     checks = []
     for name, stack in stacks:
-        destroying = name in prepared.settings.allow_destroy
+        destroying = name in prepared.settings.allow_destroy or name in retiring
         checks.append(policies.Checked(name, stack.production, destroying))
-        if destroying:
-            protection.apply(stack, protection.AllowDestroy())
-        elif stack.production:
+        if destroying or not stack.production:  # outside production, a retired stack takes its buckets
+            protection.apply(stack, protection.AllowDestroy() if destroying else protection.EmptiedOnDestroy())
+        if stack.production and not destroying:
             protection.apply(stack, protection.PreventDestroy())
     return app, checks
 

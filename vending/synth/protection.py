@@ -40,6 +40,15 @@ class PreventDestroy:
 
 
 @jsii.implements(IAspect)
+class EmptiedOnDestroy:
+    """Outside production: a bucket goes with its stack, objects and all (build artifacts)."""
+
+    def visit(self, node) -> None:
+        if isinstance(node, TerraformResource) and _resource_type(type(node)) == "aws_s3_bucket":
+            node.add_override("force_destroy", True)
+
+
+@jsii.implements(IAspect)
 class AllowDestroy:
     """The explicit opt-in: deletion protection off, and buckets emptied on destroy."""
 

@@ -46,6 +46,11 @@ def postgres_family(version: str) -> str:
     return f"postgres{major}" if int(major) >= 10 else f"postgres{major}.{rest.split('.')[0]}"
 
 
+def final_snapshot(identifier: str) -> str:
+    """The final snapshot's name: the identifier (≤ 63) and a suffix fit RDS's 255."""
+    return f"{identifier}-final"
+
+
 class Database(Construct):
     def __init__(
         self,
@@ -149,8 +154,10 @@ class Database(Construct):
             multi_az=config.multi_az,
             backup_retention_period=config.backup_retention_days,
             deletion_protection=config.deletion_protection,
-            skip_final_snapshot=not production,
-            final_snapshot_identifier=f"{identifier}-final" if production else None,
+            # Every database, retired or destroyed, leaves a final snapshot (never taken twice:
+            # RDS refuses a name in use, so a database retired twice needs the old one removed).
+            skip_final_snapshot=False,
+            final_snapshot_identifier=final_snapshot(identifier),
             copy_tags_to_snapshot=True,
             # A major version (8.0) takes AWS's minor upgrades; an exact pin (8.0.39) does not, or the
             # next plan would try to take the database back to the pinned version.

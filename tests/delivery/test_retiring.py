@@ -1,0 +1,89 @@
+"""Retiring stacks: found from the backend's keys, destroyed from what was last applied, their
+data's fate said in the review, production held back until ``retire: true`` was applied."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import synthesize
+from vending.delivery import plan, retiring
+from vending.review import report
+from vending.review.plans import ResourceChange
+from vending.review.report import StackReview
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("platform/shared-alb.tfstate", ("shared-alb", "platform/shared-alb.tfstate")),
+        ("platform/shared-alb-3.tfstate.applied.json", ("shared-alb-3", "platform/shared-alb-3.tfstate")),
+        ("customers/acme/dev/infrastructure.tfstate", ("acme-dev", "customers/acme/dev/infrastructure.tfstate")),
+        (
+            "customers/acme-corp/prod/pipeline.tfstate.applied.tf.json",
+            ("acme-corp-prod-pipeline", "customers/acme-corp/prod/pipeline.tfstate"),
+        ),
+        ("customers/acme/dev/infrastructure.tfstate.tflock", None),  # a lock, not a state
+        ("customers/acme/dev/notes.txt", None),
+        ("platform/other.tfstate", None),
+    ],
+)
+def test_a_backend_key_names_its_stack(key, expected):
+    assert retiring.stack_of(key) == expected
+
+
+def test_what_becomes_of_the_data_is_read_from_what_was_applied(config_dir, tmp_path):
+    config_dir.customer("acme", "dev", database={"engine": "mysql", "version": "8.0"})
+    synth = synthesize(config_dir.path, tmp_path / "cdktf.out")
+    environment = (synth.outdir / "stacks" / "acme-dev" / "cdk.tf.json").read_bytes()
+    pipeline = (synth.outdir / "stacks" / "acme-dev-pipeline" / "cdk.tf.json").read_bytes()
+    assert retiring.fate(environment)[0] == "database vend-acme-dev: its final snapshot vend-acme-dev-final is kept"
+    assert "bucket vend-acme-dev-artifacts-111111111111: its objects are deleted with it" in retiring.fate(pipeline)
+    assert retiring.fate(None) == []
+
+
+def test_production_retire_releases_the_protections_and_keeps_the_final_snapshot(config_dir, tmp_path):
+    config_dir.customer("acme", "prod", database={"engine": "mysql", "version": "8.0"})
+    held = synthesize(config_dir.path, tmp_path / "held").one("acme-prod", "aws_db_instance")
+    assert held["lifecycle"] == {"prevent_destroy": True} and held["deletion_protection"] is True
+    config_dir.customer("acme", "prod", database={"engine": "mysql", "version": "8.0"}, retire=True)
+    released = synthesize(config_dir.path, tmp_path / "released")
+    database = released.one("acme-prod", "aws_db_instance")
+    assert "lifecycle" not in database and database["deletion_protection"] is False
+    assert (database["skip_final_snapshot"], database["final_snapshot_identifier"]) == (False, "vend-acme-prod-final")
+    assert released.one("acme-prod-pipeline", "aws_s3_bucket")["force_destroy"] is True
+
+
+def test_a_stack_applied_before_configurations_were_kept_is_never_destroyed_from_a_guess(tmp_path):
+    found = plan.plan_retiring(
+        retiring.Retiring("acme-dev", "customers/acme/dev/infrastructure.tfstate", None), tmp_path, {}, commit="c"
+    )
+    assert found.error.startswith("acme-dev is retiring (its definition is gone from the configuration), but no")
+    assert "restore its customer file, plan and apply it once" in found.error
+    assert not (tmp_path / "stacks").exists()
+
+
+def test_the_review_opens_with_what_retires_and_what_becomes_of_its_data():
+    delete = ResourceChange("aws_db_instance.database_instance_1", "aws_db_instance", "delete", ())
+    reviews = [
+        StackReview("acme-dev", (delete,)),
+        StackReview("acme-dev-pipeline", ()),
+        StackReview("acme-prod", error="Error: Instance cannot be destroyed\n\nacme-prod is production: retire it"),
+        StackReview("globex-dev", (ResourceChange("aws_lb_target_group.x", "aws_lb_target_group", "update", ()),)),
+    ]
+    fates = {
+        "acme-dev": ["database vend-acme-dev: its final snapshot vend-acme-dev-final is kept"],
+        "acme-dev-pipeline": [],
+        "acme-prod": [],
+    }
+    text = report.render(reviews, retiring=fates)
+    section = text.split("**🗑️ Retiring**", 1)[1].split("\n\n", 1)[0]
+    assert section.splitlines()[1:] == [
+        "> - `acme-dev-pipeline`: 0 resource(s) destroyed",
+        "> - `acme-dev`: 1 resource(s) destroyed; database vend-acme-dev: its final snapshot"
+        " vend-acme-dev-final is kept",
+        "> - `acme-prod`: **not destroyed**: acme-prod is production: retire it",
+    ]
+    assert text.index("🗑️ Retiring") < text.index("❌ Not planned")
+    assert json.loads(json.dumps(report.as_data(reviews, retiring=fates)))["retiring"] == fates
