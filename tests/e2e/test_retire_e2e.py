@@ -62,6 +62,7 @@ def test_the_apply_leaves_nothing_of_it_but_its_final_snapshot(e2e_deployment, r
     code, log = retired["applied"]
     assert code == 0, log
     assert "initech-dev: retired (its state, record and configuration removed)" in log
+    assert "database vend-initech-dev: its final snapshot vend-initech-dev-final is kept" in log
     demo = e2e_deployment
     groups = demo.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-initech-dev"])
     assert groups["AutoScalingGroups"] == []

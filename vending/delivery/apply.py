@@ -194,6 +194,9 @@ def apply(
                     raise
             for result in done:
                 say(f"  {result.message}")
+                if result.ok and result.stack in document.get("retiring", {}):
+                    for fate in document["retiring"][result.stack]:  # the final snapshot's name, say
+                        say(f"    {fate}")
             results += done
             if not all(result.ok for result in done):
                 break  # the later waves look up what this one should have made
