@@ -77,7 +77,7 @@ def test_three_environments_on_a_capacity_of_two_make_two_shards(sharded):
     assert lock == {"alpha-dev": 100, "bravo-dev": 101, "charlie-dev": {"priority": 102, "shard": 2}}
     # Each stack is planned once what it looks up exists: shared-alb, then its second shard and the
     # environments on the first, then the environment on the second.
-    assert sharded.rounds == ["shared-alb", "shared-alb-2, alpha-dev, bravo-dev", "charlie-dev"]
+    assert sharded.rounds == ["shared-alb", "alpha-dev, bravo-dev, shared-alb-2", "charlie-dev"]
     names = [b["LoadBalancerName"] for b in sharded.client("elbv2").describe_load_balancers()["LoadBalancers"]]
     assert {"shards-shared", "shards-shared-2"} <= set(names)
 
