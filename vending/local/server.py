@@ -12,6 +12,9 @@ What the provider cannot work with at all:
   instance's id: with two databases in the account it cannot find either. Here each instance
   gets its own, derived from its identifier.
 
+- CodeDeploy DeleteApplication and DeleteDeploymentGroup are not implemented: a pipeline stack
+  cannot be destroyed (the provider retries the server's error for minutes). Here they delete.
+
 What moto reads back otherwise than AWS, so that a plan after an apply is not clean:
 
 - an autoscaling policy's ``Enabled`` is not kept (read back false), and a policy without a
@@ -129,6 +132,25 @@ def _patch_deployment_group_autoscaling_groups() -> None:
     responses._deployment_group_info = deployment_group_info
 
 
+def _add_codedeploy_deletes() -> None:
+    from moto.codedeploy.responses import CodeDeployResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    def delete_deployment_group(self: Any) -> ActionResult:
+        groups = self.codedeploy_backend.deployment_groups.get(self._get_param("applicationName"), {})
+        groups.pop(self._get_param("deploymentGroupName"), None)
+        return ActionResult({"hooksNotCleanedUp": []})
+
+    def delete_application(self: Any) -> EmptyResult:
+        name = self._get_param("applicationName")
+        self.codedeploy_backend.applications.pop(name, None)
+        self.codedeploy_backend.deployment_groups.pop(name, None)
+        return EmptyResult()
+
+    CodeDeployResponse.delete_deployment_group = delete_deployment_group
+    CodeDeployResponse.delete_application = delete_application
+
+
 def _patch_codebuild_encryption_key() -> None:
     from moto.codebuild.responses import CodeBuildResponse
 
@@ -178,6 +200,7 @@ def main() -> None:
     _patch_scaling_policy_enabled()
     _patch_launch_template_tags()
     _patch_deployment_group_autoscaling_groups()
+    _add_codedeploy_deletes()
     _patch_codebuild_encryption_key()
     _patch_group_rule_descriptions()
     _patch_bucket_logging_key_format()
