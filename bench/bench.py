@@ -85,8 +85,10 @@ def generate(directory: Path, count: int) -> list[str]:
         customer = re.search(r"^customer: (\S+)", text, re.M)[1]
         environment = re.search(r"^environment: (\S+)", text, re.M)[1]
         name = f"{customer}{index:03d}"
-        # Every mention (domain, repository, tags, emails) gets the new name: all stay unique.
-        (directory / f"{name}-{environment}.yaml").write_text(re.sub(rf"\b{customer}\b", name, text), encoding="utf-8")
+        # Every mention (domain, repository, tags, emails) gets the new name: all stay unique; a
+        # sample's pinned priority is dropped, or every copy would pin the same number.
+        copy = re.sub(r"^priority: .*\n", "", re.sub(rf"\b{customer}\b", name, text), flags=re.M)
+        (directory / f"{name}-{environment}.yaml").write_text(copy, encoding="utf-8")
         stacks.append(f"{name}-{environment}")
     return stacks
 

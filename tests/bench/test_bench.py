@@ -18,3 +18,19 @@ def test_the_benchmark_runs_at_one_customer(tmp_path):
     assert sorted(size["median"]) == ["fast", "plain"]
     assert all(size["median"][variant]["wall"] > 0 for variant in ("fast", "plain"))
     assert "| 1 | 1 |" in (tmp_path / "REPORT.md").read_text()
+
+
+def test_the_generated_platforms_are_valid_configurations(tmp_path):
+    """The benchmark's platforms, of every sample's kind (its generator, not a synth)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    from vending.model.load import load_config
+
+    stacks = bench.generate(tmp_path / "customers", 25)
+    config = load_config(tmp_path / "customers")
+    assert sorted(c.stack_name for c in config.customers) == sorted(stacks)
+    assert sum(c.dedicated_alb for c in config.customers) == 3  # one in ten, the first among them
+    assert config.platform.dns is not None
