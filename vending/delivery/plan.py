@@ -208,7 +208,7 @@ def plan(
 
     def one(stack: str) -> StackReview:
         if refused and stack in refused:
-            return StackReview(stack, error="\n".join([report.PREFLIGHT, *refused[stack]]))
+            return report.preflight_refused(stack, refused[stack])
         if stack in retired:
             return plan_retiring(retired[stack], out, env, commit=commit)
         source = outdir / manifest[stack]["workingDirectory"]

@@ -61,17 +61,23 @@ def read(stack: dict) -> Record | None:
     backend = _backend(stack)
     if backend is None:
         return None
+    body = get(client(backend), backend["bucket"], backend["key"] + SUFFIX)
+    try:
+        return Record(**json.loads(body)) if body is not None else None
+    except (ValueError, TypeError):
+        return None  # unreadable: as if never applied, so it is planned again
+
+
+def get(s3: Any, bucket: str, key: str) -> bytes | None:
+    """An object's bytes, or None when there is no such object."""
     from botocore.exceptions import ClientError
 
     try:
-        body = client(backend).get_object(Bucket=backend["bucket"], Key=backend["key"] + SUFFIX)["Body"].read()
-        return Record(**json.loads(body))
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
             return None
         raise
-    except (ValueError, TypeError):
-        return None  # unreadable: as if never applied, so it is planned again
 
 
 def write(stack: dict, record: Record, configuration: bytes) -> bool:

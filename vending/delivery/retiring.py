@@ -82,22 +82,11 @@ def find(settings: Settings, platform: Any, known: list[str]) -> list[Retiring]:
                     states[found[0]] = found[1]
     retiring = []
     for stack, key in sorted(states.items()):
-        configuration = _object(client, where["bucket"], key + records.CONFIGURATION_SUFFIX)
-        if configuration is None and not _resources(_object(client, where["bucket"], key)):
+        configuration = records.get(client, where["bucket"], key + records.CONFIGURATION_SUFFIX)
+        if configuration is None and not _resources(records.get(client, where["bucket"], key)):
             continue  # nothing deployed (destroyed outside the flow, say): nothing to retire
         retiring.append(Retiring(stack, key, configuration))
     return retiring
-
-
-def _object(client: Any, bucket: str, key: str) -> bytes | None:
-    from botocore.exceptions import ClientError
-
-    try:
-        return client.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
-            raise
-        return None
 
 
 def _resources(state: bytes | None) -> list:

@@ -246,19 +246,14 @@ def run(settings: Any, stacks: list[str], *, enabled: bool = True) -> tuple[dict
 
     import boto3
 
-    from vending.synth.app import allocate
+    from vending.synth.app import allocate, fleets
 
     session = boto3.session.Session()
     if session.get_credentials() is None:
         return {}, "Preflight not run: no AWS credentials."
     started = time.monotonic()
     config, _, _ = allocate(settings)
-    wanted = {stack.removesuffix(PIPELINE_SUFFIX) for stack in stacks}
-    fleet_images = {
-        c.stack_name: images.choose(c, images.read_record(settings.images_dir, c.stack_name))
-        for c in config.customers
-        if c.stack_name in wanted
-    }
+    fleet_images = fleets(config, settings.images_dir, stacks)
     checks = Preflight(session, config, fleet_images, emulator=settings.endpoint_url is not None)
     refused = checks.check(stacks)
     took = f"{len(stacks):,} stack(s) in {time.monotonic() - started:.1f} s"

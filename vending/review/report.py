@@ -123,7 +123,7 @@ def plan_stacks(
 
     def one(stack: str) -> StackReview:
         if refused and stack in refused:
-            return StackReview(stack, error="\n".join([PREFLIGHT, *refused[stack]]))
+            return preflight_refused(stack, refused[stack])
         if stack not in manifest:
             return StackReview(stack, error=f"{stack} is not in {outdir}: synthesize it first")
         directory = outdir / manifest[stack]["workingDirectory"]
@@ -136,6 +136,11 @@ def plan_stacks(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         reviews = list(pool.map(one, stacks))
     return [waiting(r, reviews) for r in reviews]
+
+
+def preflight_refused(stack: str, problems: list[str]) -> StackReview:
+    """A stack the live preflight refused: not planned, its error each problem a line."""
+    return StackReview(stack, error="\n".join([PREFLIGHT, *problems]))
 
 
 def waiting(review: StackReview, reviews: list[StackReview]) -> StackReview:

@@ -11,7 +11,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,17 @@ def known_stacks(settings: Settings) -> list[str]:
     return all_stacks(config, allocation.shard_count)
 
 
+def fleets(config: Config, images_dir: Path, stacks: Iterable[str]) -> dict[str, images.FleetImage]:
+    """The image each fleet runs, for the environments of ``stacks`` (an environment's or its
+    pipeline's)."""
+    wanted = {stack.removesuffix(naming.PIPELINE_SUFFIX) for stack in stacks}
+    return {
+        c.stack_name: images.choose(c, images.read_record(images_dir, c.stack_name))
+        for c in config.customers
+        if c.stack_name in wanted
+    }
+
+
 def prepare(settings: Settings) -> Prepared:
     config, lock, allocation = allocate(settings)
     known = all_stacks(config, allocation.shard_count)
@@ -83,11 +94,7 @@ def prepare(settings: Settings) -> Prepared:
         _refuse_unknown("VENDING_STACKS", settings.stacks, known)
         selected = tuple(s for s in known if s in settings.stacks)
     _refuse_unknown("VENDING_ALLOW_DESTROY", settings.allow_destroy, known)
-    fleet_images = {
-        c.stack_name: images.choose(c, images.read_record(settings.images_dir, c.stack_name))
-        for c in config.customers
-        if c.stack_name in selected or c.pipeline_stack_name in selected
-    }
+    fleet_images = fleets(config, settings.images_dir, selected)
     return Prepared(settings, config, allocation, lock, fleet_images, selected)
 
 
