@@ -55,6 +55,23 @@ def test_production_retire_releases_the_protections_and_keeps_the_final_snapshot
     assert released.one("acme-prod-pipeline", "aws_s3_bucket")["force_destroy"] is True
 
 
+def test_a_renamed_environments_database_starts_from_the_retired_ones_final_snapshot(config_dir, tmp_path):
+    moved = {"engine": "mysql", "version": "8.0", "snapshot_identifier": "vend-initech-dev-final"}
+    config_dir.customer("acme", "dev", database=moved)
+    config_dir.customer("acme", "prod", database=moved | {"snapshot_identifier": _SHARED_SNAPSHOT})
+    synth = synthesize(config_dir.path, tmp_path / "cdktf.out")
+    database = synth.one("acme-dev", "aws_db_instance")
+    assert database["snapshot_identifier"] == "vend-initech-dev-final"
+    # Read when the database is created, never again: no later plan replaces it over the field.
+    assert database["lifecycle"] == {"ignore_changes": ["snapshot_identifier", "db_name"]}
+    held = synth.one("acme-prod", "aws_db_instance")
+    assert held["snapshot_identifier"] == _SHARED_SNAPSHOT
+    assert held["lifecycle"] == {"ignore_changes": ["snapshot_identifier", "db_name"], "prevent_destroy": True}
+
+
+_SHARED_SNAPSHOT = "arn:aws:rds:eu-west-1:222222222222:snapshot:vend-initech-prod-final"
+
+
 def test_a_stack_applied_before_configurations_were_kept_is_never_destroyed_from_a_guess(tmp_path):
     found = plan.plan_retiring(
         retiring.Retiring("acme-dev", "customers/acme/dev/infrastructure.tfstate", None), tmp_path, {}, commit="c"

@@ -92,6 +92,11 @@ CUSTOMER_CASES = [
         "database.storage_gb: input should be greater than or equal to 20 (got 10)",
     ),
     (
+        {"database": {"engine": "mysql", "version": "8.0", "snapshot_identifier": "final--copy"}},
+        "database.snapshot_identifier: must be an RDS snapshot name like vend-acme-dev-final, or its ARN"
+        " (got 'final--copy')",
+    ),
+    (
         {"image": {"source_ami": "ami-xyz"}},
         "image.source_ami: must be an AMI id like ami-0123456789abcdef0 (got 'ami-xyz')",
     ),

@@ -106,3 +106,28 @@ def test_each_value_is_asked_about_once_and_each_refusal_names_file_field_and_an
         ]
         for stack in ("acme-dev", "globex-dev")
     }
+
+
+def test_a_database_created_from_a_snapshot_needs_one_of_its_engine_until_it_exists(config_dir):
+    from moto import mock_aws
+
+    snapshot = {"engine": "mysql", "version": "8.0", "snapshot_identifier": "vend-initech-dev-final"}
+    config_dir.customer("acme", "dev", database=snapshot)
+    config_dir.customer("globex", "dev", database=snapshot | {"engine": "postgres", "version": "16"})
+    config = load_config(config_dir.path)
+    acme, globex = (config.customer(stack) for stack in ("acme-dev", "globex-dev"))
+    with mock_aws():
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+        checks = Preflight(session, config, {})
+        missing = checks._snapshot("vend-acme-dev", acme.database)
+        assert missing == "vend-initech-dev-final does not exist in eu-west-1 (DescribeDBSnapshots)"
+        rds = session.client("rds", region_name=REGION)
+        old = {"DBInstanceClass": "db.t3.small", "Engine": "mysql", "AllocatedStorage": 20}
+        rds.create_db_instance(DBInstanceIdentifier="vend-initech-dev", MasterUsername="u", **old)
+        rds.create_db_snapshot(DBInstanceIdentifier="vend-initech-dev", DBSnapshotIdentifier="vend-initech-dev-final")
+        assert checks._snapshot("vend-acme-dev", acme.database) is None
+        wrong = "vend-initech-dev-final is a mysql snapshot, not postgres (DescribeDBSnapshots)"
+        assert checks._snapshot("vend-globex-dev", globex.database) == wrong
+        # Once the database exists the field is ignored, and so is the snapshot.
+        rds.delete_db_snapshot(DBSnapshotIdentifier="vend-initech-dev-final")
+        assert checks._snapshot("vend-initech-dev", acme.database) is None

@@ -23,6 +23,7 @@ from vending.model.values import (
     Cidr,
     ConnectionArn,
     DbInstanceClass,
+    DbSnapshotIdentifier,
     DynamoDbTable,
     EcrImage,
     Email,
@@ -204,6 +205,13 @@ class Database(Model):
     multi_az: bool = Field(description="Standby in a second zone")
     backup_retention_days: int = Field(ge=0, le=35, description="Days of automated backups kept")
     deletion_protection: bool = Field(description="RDS refuses to delete the database")
+    snapshot_identifier: DbSnapshotIdentifier | None = Field(
+        None,
+        description=(
+            "Snapshot the database is created from (a retired environment's final snapshot, to keep its"
+            " data across a rename); read when the database is created, and ignored after"
+        ),
+    )
 
     @property
     def port(self) -> int:

@@ -115,6 +115,17 @@ ConnectionArn = Annotated[
         "a CodeStar/CodeConnections connection ARN (its id a UUID)",
     ),
 ]
+# A DB snapshot's name (RDS: a letter, then letters, digits and single hyphens, ≤ 255), or the ARN of
+# one shared from another account.
+_SNAPSHOT_NAME = r"[A-Za-z](?:-?[A-Za-z0-9])*"
+DbSnapshotIdentifier = Annotated[
+    str,
+    Field(max_length=255),
+    matching(
+        rf"{_SNAPSHOT_NAME}|arn:aws:rds:[a-z0-9-]+:\d{{12}}:snapshot:{_SNAPSHOT_NAME}",
+        "an RDS snapshot name like vend-acme-dev-final, or its ARN",
+    ),
+]
 AMI_ID = r"ami-(?:[0-9a-f]{8}|[0-9a-f]{17})"
 AmiId = Annotated[str, matching(AMI_ID, "an AMI id like ami-0123456789abcdef0")]
 VpcId = Annotated[str, matching(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})", "a VPC id like vpc-0123456789abcdef0")]

@@ -107,6 +107,11 @@ class Preflight:
                 key, lambda: self._orderable(database.engine, database.version, database.instance_class)
             ):
                 problems.append(Problem(source, "database.instance_class", answer))
+        if database is not None and database.snapshot_identifier:
+            identifier = customer.names(self.config.platform).db_identifier
+            snapshot = database.snapshot_identifier
+            if answer := self._ask(("snapshot", identifier, snapshot), lambda: self._snapshot(identifier, database)):
+                problems.append(Problem(source, "database.snapshot_identifier", answer))
         return problems
 
     def _pipeline(self, customer: Customer, source: str) -> list[Problem]:
@@ -208,6 +213,27 @@ class Preflight:
                 f"{instance_class} is not orderable for {engine} {version} in {self.config.platform.region}"
                 " (DescribeOrderableDBInstanceOptions)"
             )
+        return None
+
+    def _snapshot(self, identifier: str, database: Any) -> str | None:
+        """The snapshot a new database is created from exists, of its engine (read on create only:
+        once the database exists, the field is ignored)."""
+        rds = self._client("rds")
+        try:
+            rds.describe_db_instances(DBInstanceIdentifier=identifier)
+            return None
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "DBInstanceNotFound":
+                raise
+        snapshot = database.snapshot_identifier
+        try:
+            [found] = rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot)["DBSnapshots"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "DBSnapshotNotFound":
+                raise
+            return f"{snapshot} does not exist in {self.config.platform.region} (DescribeDBSnapshots)"
+        if found.get("Engine") != database.engine:
+            return f"{snapshot} is a {found.get('Engine')} snapshot, not {database.engine} (DescribeDBSnapshots)"
         return None
 
     def _test_image(self, uri: str) -> str | None:

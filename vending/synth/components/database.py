@@ -172,4 +172,8 @@ class Database(Construct):
             parameter_group_name=parameter_group.name if parameter_group else None,
             apply_immediately=not production,
             depends_on=[monitoring_policy],  # RDS checks the role's permissions on create
+            # Read on create only: a later edit or removal of the field must not replace the database,
+            # nor the database name the snapshot brought (a renamed environment's is the old one).
+            snapshot_identifier=config.snapshot_identifier,
+            lifecycle={"ignore_changes": ["snapshot_identifier", "db_name"]} if config.snapshot_identifier else None,
         )
