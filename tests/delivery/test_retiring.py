@@ -7,11 +7,12 @@ import json
 
 import pytest
 
-from tests.conftest import synthesize
+from tests.conftest import git, synthesize
 from vending.delivery import plan, retiring
 from vending.review import report
 from vending.review.plans import ResourceChange
 from vending.review.report import StackReview
+from vending.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -73,12 +74,37 @@ _SHARED_SNAPSHOT = "arn:aws:rds:eu-west-1:222222222222:snapshot:vend-initech-pro
 
 
 def test_a_stack_applied_before_configurations_were_kept_is_never_destroyed_from_a_guess(tmp_path):
-    found = plan.plan_retiring(
-        retiring.Retiring("acme-dev", "customers/acme/dev/infrastructure.tfstate", None), tmp_path, {}, commit="c"
-    )
+    unknown = retiring.Retiring("acme-dev", "customers/acme/dev/infrastructure.tfstate", None, "no commit has it")
+    found = plan.plan_retiring(unknown, tmp_path, {}, commit="c")
     assert found.error.startswith("acme-dev is retiring (its definition is gone from the configuration), but no")
+    assert "from its file's history (no commit has it)" in found.error
     assert "restore its customer file, plan and apply it once" in found.error
     assert not (tmp_path / "stacks").exists()
+
+
+def test_without_a_kept_configuration_it_is_synthesized_from_the_last_commit_that_had_its_file(config_dir, tmp_path):
+    config_dir.customer("acme", "dev", database={"engine": "mysql", "version": "8.0"})
+    config_dir.customer("globex", "dev")
+    repo = config_dir.path.parent
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "two environments")
+    git(repo, "rm", "-q", "customers/acme-dev.yaml")
+    git(repo, "commit", "-q", "-m", "acme-dev removed")
+    settings = Settings(customers_dir=config_dir.path, images_dir=tmp_path / "images")
+
+    found = retiring.from_history(settings, "acme-dev", "customers/acme/dev/infrastructure.tfstate")
+    assert found.origin.startswith("synthesized from customers/acme-dev.yaml at commit ")
+    assert retiring.fate(found.configuration)[0].startswith("database vend-acme-dev: its final snapshot")
+    pipeline = retiring.from_history(settings, "acme-dev-pipeline", "customers/acme/dev/pipeline.tfstate")
+    assert json.loads(pipeline.configuration)["terraform"]["backend"]["s3"]["key"] == pipeline.key
+
+    elsewhere = retiring.from_history(settings, "acme-dev", "customers/acme/dev/other.tfstate")
+    assert (
+        elsewhere.configuration is None and "keeps its state at customers/acme/dev/infrastructure" in elsewhere.origin
+    )
+    never = retiring.from_history(settings, "initech-dev", "customers/initech/dev/infrastructure.tfstate")
+    assert (never.configuration, never.origin) == (None, "no commit has customers/initech-dev.yaml")
 
 
 def test_the_review_opens_with_what_retires_and_what_becomes_of_its_data():

@@ -130,7 +130,9 @@ def plan_stack(
 def plan_retiring(stack: retiring_stacks.Retiring, out: Path, env: dict[str, str], *, commit: str) -> StackReview:
     """The destruction of a retiring stack, planned from its configuration as last applied."""
     if stack.configuration is None:
-        return StackReview(stack.stack, error=retiring_stacks.NO_CONFIGURATION.format(stack=stack.stack))
+        return StackReview(
+            stack.stack, error=retiring_stacks.NO_CONFIGURATION.format(stack=stack.stack, why=stack.origin)
+        )
     source = out / "retiring" / stack.stack
     source.mkdir(parents=True)
     (source / "cdk.tf.json").write_bytes(stack.configuration)
@@ -216,7 +218,7 @@ def plan(
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         planned = list(pool.map(one, stacks))
-    fates = {stack: retiring_stacks.fate(r.configuration) for stack, r in retired.items() if stack in stacks}
+    fates = {stack: retiring_stacks.said(r) for stack, r in retired.items() if stack in stacks}
     return write(
         out, planned, commit=commit, intro=intro, removed=list(removed), shard=shard, images=images, retiring=fates
     )

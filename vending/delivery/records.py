@@ -40,6 +40,11 @@ def _backend(stack: dict) -> dict | None:
     return (stack.get("terraform", {}).get("backend") or {}).get("s3")
 
 
+def state_key(stack: dict) -> str | None:
+    """Where a synthesized stack keeps its state in the S3 backend (None: the cloud backend)."""
+    return (_backend(stack) or {}).get("key")
+
+
 def client(backend: dict) -> Any:
     """The S3 client of a backend block (a synthesized stack's ``terraform.backend.s3``)."""
     return _s3(backend["region"], (backend.get("endpoints") or {}).get("s3"), bool(backend.get("use_path_style")))

@@ -6,13 +6,23 @@ configuration kept with their last apply (records.py): never from a guess.
 With S3, the keys under the platform's prefixes are listed (``platform/…`` and
 ``customers/<customer>/<env>/…``). A stack destroyed by the flow leaves nothing there
 (records.forget), so it is not found again.
+
+A stack applied before configurations were kept has none: it is synthesized, with this code,
+from its customer file as the last commit that had it holds it (``from_history``), and only if
+that synthesis keeps its state where it was found.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from vending.delivery import records
@@ -26,9 +36,9 @@ _STATE = re.compile(
 )
 NO_CONFIGURATION = (
     "{stack} is retiring (its definition is gone from the configuration), but no configuration was kept"
-    " with its last apply (it was applied before Vending kept one): nothing is destroyed. To retire it,"
-    " restore its customer file, plan and apply it once (which keeps its configuration), then remove the"
-    " file again"
+    " with its last apply (it was applied before Vending kept one), and none could be synthesized from"
+    " its file's history ({why}): nothing is destroyed. To retire it, restore its customer file, plan"
+    " and apply it once (which keeps its configuration), then remove the file again"
 )
 
 PRODUCTION_STEP = (
@@ -38,11 +48,16 @@ PRODUCTION_STEP = (
 )
 
 
+KEPT = "kept with its last apply"
+NO_COMMIT = "no commit has"
+
+
 @dataclass(frozen=True)
 class Retiring:
     stack: str
     key: str  # its state key
-    configuration: bytes | None  # its cdk.tf.json as last applied; None when none was kept
+    configuration: bytes | None  # its cdk.tf.json as last applied, or from history; None: neither
+    origin: str = KEPT  # where the configuration comes from, or why there is none
 
 
 def stack_of(key: str) -> tuple[str, str] | None:
@@ -68,8 +83,9 @@ def backend(settings: Settings, platform: Any) -> dict[str, Any] | None:
     return found | (emulator.backend_options(settings.endpoint_url) if settings.endpoint_url else {})
 
 
-def find(settings: Settings, platform: Any, known: list[str]) -> list[Retiring]:
-    """The retiring stacks, in the platform's order of stack names."""
+def find(settings: Settings, platform: Any, known: list[str], *, history: bool = True) -> list[Retiring]:
+    """The retiring stacks, in the platform's order of stack names; without ``history``, those
+    without a kept configuration are not synthesized from git (their configuration is None)."""
     where = backend(settings, platform)
     if where is None:
         return []
@@ -83,10 +99,63 @@ def find(settings: Settings, platform: Any, known: list[str]) -> list[Retiring]:
     retiring = []
     for stack, key in sorted(states.items()):
         configuration = records.get(client, where["bucket"], key + records.CONFIGURATION_SUFFIX)
-        if configuration is None and not _resources(records.get(client, where["bucket"], key)):
-            continue  # nothing deployed (destroyed outside the flow, say): nothing to retire
-        retiring.append(Retiring(stack, key, configuration))
+        if configuration is not None:
+            retiring.append(Retiring(stack, key, configuration))
+        elif _resources(records.get(client, where["bucket"], key)):
+            retiring.append(from_history(settings, stack, key) if history else Retiring(stack, key, None, "not read"))
+        # else: nothing deployed (destroyed outside the flow, say): nothing to retire
     return retiring
+
+
+def from_history(settings: Settings, stack: str, key: str) -> Retiring:
+    """A retiring stack without a kept configuration, synthesized with this code from its customer
+    file in the last commit that had it; its configuration is None, and ``origin`` says why,
+    when there is no such commit or the synthesis would not keep its state at ``key``."""
+    name = f"{stack.removesuffix('-pipeline')}.yaml"
+    directory = settings.customers_dir.resolve()
+    try:
+        top = Path(_git(directory, "rev-parse", "--show-toplevel").strip())
+        path = (directory / name).relative_to(top).as_posix()
+        commit = _git(top, "rev-list", "-1", "HEAD", "--", path).strip()
+        if not commit:
+            return Retiring(stack, key, None, f"{NO_COMMIT} {path}")
+        if subprocess.run(["git", "-C", str(top), "cat-file", "-e", f"{commit}:{path}"]).returncode:
+            commit = _git(top, "rev-parse", f"{commit}^").strip()  # that commit removed it
+        text = _git(top, "show", f"{commit}:{path}")
+    except (subprocess.CalledProcessError, ValueError) as error:
+        return Retiring(stack, key, None, f"its file's history cannot be read: {error}")
+    with tempfile.TemporaryDirectory() as scratch:
+        customers = Path(scratch) / "customers"
+        shutil.copytree(directory, customers)
+        (customers / name).write_text(text, encoding="utf-8")
+        outdir = Path(scratch) / "cdktf.out"
+        knobs = {
+            "VENDING_CUSTOMERS_DIR": str(customers),
+            "VENDING_IMAGES_DIR": str(settings.images_dir.resolve()),
+            "CDKTF_OUTDIR": str(outdir),
+            "VENDING_STACKS": stack,
+            "VENDING_SYNTH_CACHE": "off",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "vending", "synth"], env=os.environ | knobs, capture_output=True, text=True
+        )
+        synthesized = outdir / "stacks" / stack / "cdk.tf.json"
+        if done.returncode or not synthesized.is_file():
+            return Retiring(stack, key, None, f"its file at {commit[:12]} does not synthesize: {done.stderr.strip()}")
+        configuration = synthesized.read_bytes()
+    kept_at = _state_at(json.loads(configuration))
+    if kept_at != key:
+        return Retiring(stack, key, None, f"its file at {commit[:12]} keeps its state at {kept_at}, not {key}")
+    return Retiring(stack, key, configuration, f"synthesized from {path} at commit {commit[:12]}")
+
+
+def _state_at(stack: dict) -> str | None:
+    """Where a synthesized stack keeps its state: its S3 key."""
+    return records.state_key(stack)
+
+
+def _git(directory: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(directory), *args], check=True, capture_output=True, text=True).stdout
 
 
 def _resources(state: bytes | None) -> list:
@@ -95,6 +164,12 @@ def _resources(state: bytes | None) -> list:
         return json.loads(state or b"{}").get("resources") or []
     except ValueError:
         return []
+
+
+def said(stack: Retiring) -> list[str]:
+    """What the review says of a retiring stack: where its configuration comes from, when not
+    from its last apply, and its data's fate."""
+    return ([stack.origin] if stack.origin != KEPT and stack.configuration else []) + fate(stack.configuration)
 
 
 def fate(configuration: bytes | None) -> list[str]:
