@@ -10,6 +10,12 @@ With S3, the keys under the platform's prefixes are listed (``platform/…`` and
 A stack applied before configurations were kept has none: it is synthesized, with this code,
 from its customer file as the last commit that had it holds it (``from_history``), and only if
 that synthesis keeps its state where it was found.
+
+With Terraform Cloud, the organization's workspaces named with the platform's prefix and a stack
+name, holding resources, are listed through its API (``TF_TOKEN_<host>``, as Terraform reads it).
+Cloud keeps no configuration beside a workspace, so each is synthesized from history; one whose
+file no commit has is not Vending's, and is left alone. A destroyed workspace holds no resources
+and is not found again (it stays, with its runs' history, until someone deletes it).
 """
 
 from __future__ import annotations
@@ -21,11 +27,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vending.delivery import records
+from vending.errors import ConfigError
 from vending.settings import Settings
 
 PREFIXES = ("platform/", "customers/")
@@ -88,7 +97,11 @@ def find(settings: Settings, platform: Any, known: list[str], *, history: bool =
     without a kept configuration are not synthesized from git (their configuration is None)."""
     where = backend(settings, platform)
     if where is None:
-        return []
+        found = [
+            from_history(settings, stack, workspace) if history else Retiring(stack, workspace, None, "not read")
+            for stack, workspace in sorted(workspaces(platform.state, known).items())
+        ]
+        return [r for r in found if not r.origin.startswith(NO_COMMIT)]
     client = records.client(where)
     states: dict[str, str] = {}
     for prefix in PREFIXES:
@@ -105,6 +118,54 @@ def find(settings: Settings, platform: Any, known: list[str], *, history: bool =
             retiring.append(from_history(settings, stack, key) if history else Retiring(stack, key, None, "not read"))
         # else: nothing deployed (destroyed outside the flow, say): nothing to retire
     return retiring
+
+
+# The Terraform Cloud API's address, on the organization's host (tests point it at a stand-in).
+CLOUD_API = "https://{host}/api/v2"
+_STACK = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")
+
+
+def workspaces(state: Any, known: list[str]) -> dict[str, str]:
+    """{stack: workspace} of the organization's workspaces that are named with the platform's
+    prefix and a stack name that the configuration does not define, and that hold resources."""
+    host = state.hostname or "app.terraform.io"
+    token = cloud_token(host)
+    query = urllib.parse.urlencode({"search[name]": state.workspace_prefix, "page[size]": 100})
+    url = CLOUD_API.format(host=host) + f"/organizations/{urllib.parse.quote(state.organization)}/workspaces?{query}"
+    found = {}
+    while url:
+        request = urllib.request.Request(
+            url, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/vnd.api+json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (an https URL of the config)
+            page = json.load(answer)
+        for workspace in page.get("data", []):
+            name = workspace["attributes"]["name"]
+            stack = name.removeprefix(state.workspace_prefix)
+            if (
+                name.startswith(state.workspace_prefix)
+                and _STACK.fullmatch(stack)
+                and stack not in known
+                and workspace["attributes"].get("resource-count", 0)
+            ):
+                found[stack] = name
+        url = (page.get("links") or {}).get("next")
+    return found
+
+
+def cloud_token(host: str) -> str:
+    """Terraform's API token for ``host``: ``TF_TOKEN_<host>`` (dots as ``_``, hyphens as ``__``),
+    or ``terraform login``'s credentials file."""
+    variable = "TF_TOKEN_" + host.replace("-", "__").replace(".", "_")
+    if token := os.environ.get(variable):
+        return token
+    stored = Path.home() / ".terraform.d" / "credentials.tfrc.json"
+    try:
+        return json.loads(stored.read_text(encoding="utf-8"))["credentials"][host]["token"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConfigError(
+            [f"{host}: no API token to list the workspaces: set {variable}, or run `terraform login {host}`"]
+        ) from None
 
 
 def from_history(settings: Settings, stack: str, key: str) -> Retiring:
@@ -150,8 +211,8 @@ def from_history(settings: Settings, stack: str, key: str) -> Retiring:
 
 
 def _state_at(stack: dict) -> str | None:
-    """Where a synthesized stack keeps its state: its S3 key."""
-    return records.state_key(stack)
+    """Where a synthesized stack keeps its state: its S3 key, or its cloud workspace."""
+    return records.state_key(stack) or (stack.get("terraform", {}).get("cloud") or {}).get("workspaces", {}).get("name")
 
 
 def _git(directory: Path, *args: str) -> str:
