@@ -58,7 +58,7 @@ def test_main_plans_then_applies_the_same_plans_job_by_job_one_run_at_a_time():
     assert found["concurrency"] == {"group": "apply-main", "cancel-in-progress": False}  # queued, never cancelled
     assert found["permissions"] == {"contents": "read"}
     jobs = found["jobs"]
-    assert list(jobs) == ["pending", "plan", "plans", *APPLY_JOBS, "finish"]
+    assert list(jobs) == ["pending", "plan", "plans", *APPLY_JOBS, "retired", "finish"]
     assert jobs["plan"]["needs"] == "pending" and jobs["plans"]["needs"] == "plan"
     # Each apply job waits for every one before it (the unchanged plans, only recorded, for none).
     for index, name in enumerate(APPLY_JOBS):
@@ -73,7 +73,19 @@ def test_main_plans_then_applies_the_same_plans_job_by_job_one_run_at_a_time():
         assert shard["with"]["job"] == name and "AWS_APPLY_ROLE_ARN" in shard["with"]["role"]
         production = waves.JOB_SELECTIONS[name][1] == "production"
         assert job.get("environment") == ("production" if production else None), name
-    assert set(jobs["finish"]["needs"]) == {"plans", *APPLY_JOBS}
+    assert set(jobs["finish"]["needs"]) == {"plans", *APPLY_JOBS, "retired"}
+
+
+def test_after_retirements_what_retired_environments_leave_goes_through_one_pull_request():
+    job = workflow("apply.yml")["jobs"]["retired"]
+    assert job["needs"] == ["plans", "retire-other", "retire-production"]
+    assert "jobs['retire-other'].stacks > 0" in job["if"] and "jobs['retire-production'].stacks > 0" in job["if"]
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write", "id-token": "write"}
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert 'vending retired --apply --out "$RUNNER_TEMP/retired-pr.md"' in runs
+    [pull_request] = [s for s in job["steps"] if "create-pull-request" in s.get("uses", "")]
+    assert pull_request["with"]["add-paths"].split() == ["images/*.json", "customers/priorities.lock"]
+    assert pull_request["with"]["body-path"] == "${{ runner.temp }}/retired-pr.md"
 
 
 def test_main_computes_every_matrix_with_vending_and_keeps_the_plans_whole():

@@ -1,4 +1,5 @@
-"""``vending plan``, ``vending apply`` and ``vending unlock``: the reviewed plans, applied as reviewed."""
+"""``vending plan``, ``vending apply``, ``vending unlock`` and ``vending retired``: the reviewed plans, applied as
+reviewed, and what retired environments leave."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from vending.cli.common import count
+from vending.cli.common import count, emit
 from vending.delivery.waves import JOB_SELECTIONS
 from vending.errors import ConfigError
 from vending.settings import Settings
@@ -132,6 +133,30 @@ def _unlock(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _retired(args: argparse.Namespace, settings: Settings) -> int:
+    import boto3
+
+    from vending.delivery import leftovers
+    from vending.model.load import load_config
+
+    config = load_config(settings.customers_dir)
+    ec2 = boto3.session.Session().client("ec2", region_name=config.platform.region)
+    found, still = leftovers.find(settings, config, ec2)
+    for environment in still:
+        print(f"{environment}: still retiring (its stacks are not destroyed yet): left alone", file=sys.stderr)
+    for leftover in found:
+        for line in leftover.lines():
+            print(f"{leftover.environment}: {line}", file=sys.stderr)
+    if not args.apply:
+        print(f"dry run: {len(found)} retired environment(s) leave something; nothing changed (--apply removes)")
+        return 0
+    leftovers.remove(settings, found, ec2, lambda line: print(line, file=sys.stderr))
+    if args.out:
+        emit(leftovers.pull_request_body(found) if found else "", args.out)
+    print(f"{len(found)} retired environment(s) tidied")
+    return 0
+
+
 def register(commands) -> None:
     plan = commands.add_parser(
         "plan", help="plan stacks into saved plans to apply as reviewed (exit 0 no changes, 2 changes, 1 error)"
@@ -172,6 +197,14 @@ def register(commands) -> None:
     apply.add_argument("--stacks-per-shard", type=count, default=20, metavar="N", help="with --matrix (default: 20)")
     apply.add_argument("--max-shards", type=count, default=20, metavar="N", help="with --matrix (default: 20)")
     apply.set_defaults(handler=_apply)
+
+    retired = commands.add_parser(
+        "retired",
+        help="what retired environments leave: lock entries, bake records, AMIs (--apply removes them)",
+    )
+    retired.add_argument("--apply", action="store_true", help="remove them (the files' changes go in a pull request)")
+    retired.add_argument("--out", metavar="FILE", help="with --apply: write the pull request's text here")
+    retired.set_defaults(handler=_retired)
 
     unlock = commands.add_parser("unlock", help="release a stack's state lock that no run holds any more")
     unlock.add_argument("stack", metavar="STACK")
