@@ -172,6 +172,10 @@ def _drift(args: argparse.Namespace, settings: Settings) -> int:
     outdir = _synthesized(args, settings, names)
     reviews = drift.check(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
     emit(drift.markdown(reviews) if args.format == "markdown" else drift.text(reviews), args.out)
+    if args.record:
+        from vending.delivery import plan, records
+
+        records.keep_drift(output.sources(outdir, names), reviews, plan.commit_of(Path.cwd()))
     return drift.exit_status(reviews)
 
 
@@ -251,4 +255,10 @@ def register(commands) -> None:
     drift.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
     drift.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks checked at once (default: 2)")
     drift.add_argument("--outdir", help=outdir_help)
+    drift.add_argument(
+        "--no-record",
+        dest="record",
+        action="store_false",
+        help="do not keep each stack's result beside its state (vending status reads it)",
+    )
     drift.set_defaults(handler=_drift)

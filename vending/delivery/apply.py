@@ -121,7 +121,19 @@ def matrix(document: dict, *, stacks_per_shard: int, max_shards: int) -> dict:
 
 
 def apply_stack(stack: str, directory: Path, saved: Saved, env: dict[str, str], runner: Terraforms) -> Applied:
+    """Apply the stack's saved plan; keep the attempt beside its state (but for a stack retired,
+    whose records are gone with it)."""
     stack_json = json.loads((directory / "cdk.tf.json").read_text(encoding="utf-8"))
+    applied = _apply_stack(stack, stack_json, directory, saved, env, runner)
+    if not (applied.ok and saved.retiring):
+        attempt = records.Attempt(saved.commit, records.now(), applied.ok, applied.message[-records.MESSAGE_MAX :])
+        records.keep(stack_json, records.ATTEMPT_SUFFIX, attempt)
+    return applied
+
+
+def _apply_stack(
+    stack: str, stack_json: dict, directory: Path, saved: Saved, env: dict[str, str], runner: Terraforms
+) -> Applied:
     plan_file = directory / plans.PLAN_FILE
     if records.digest(plan_file.read_bytes()) != saved.plan_digest:
         return Applied(stack, False, f"{stack}: the plan file is not the one reviewed (its digest differs); plan again")

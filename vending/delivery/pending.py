@@ -14,7 +14,7 @@ from vending.settings import Settings
 from vending.synth import output
 from vending.synth.app import all_stacks, synthesize
 
-READERS = 16  # records read at once: each is one small S3 request
+READERS = records.READERS
 
 
 @dataclass(frozen=True)

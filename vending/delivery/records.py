@@ -7,6 +7,10 @@ that of the stack as it is synthesized now. Beside it, ``<state key>.applied.tf.
 stack's synthesized configuration as applied: once its definition is gone from the
 configuration, the stack is destroyed from that (retiring.py), never from a guess.
 
+Two more objects say how the stack fares, for ``vending status``: ``<state key>.attempt.json``,
+the last apply tried (commit, time, whether it succeeded and, if not, why), and
+``<state key>.drift.json``, the last drift check (``vending drift``).
+
 The Terraform Cloud backend keeps its runs' history itself; no record is written there.
 """
 
@@ -15,12 +19,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 SUFFIX = ".applied.json"
 CONFIGURATION_SUFFIX = ".applied.tf.json"
+ATTEMPT_SUFFIX = ".attempt.json"
+DRIFT_SUFFIX = ".drift.json"
+READERS = 16  # records read or written at once: each is one small S3 request
+MESSAGE_MAX = 2_000  # characters of a failure's message kept in its attempt record
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,26 @@ class Record:
     applied_at: str
     plan_digest: str
     stack_digest: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    commit: str
+    at: str
+    ok: bool
+    message: str  # what the apply said: its error, when it failed
+
+
+@dataclass(frozen=True)
+class DriftCheck:
+    commit: str
+    at: str
+    result: str  # IN_SYNC | DRIFTED | NOT_DEPLOYED | ERROR
+    resources: tuple[str, ...] = ()  # the addresses changed outside Terraform
+    message: str = ""  # the error, when the check failed
+
+
+IN_SYNC, DRIFTED, NOT_DEPLOYED, ERROR = "in sync", "drifted", "not deployed", "error"
 
 
 def digest(data: bytes) -> str:
@@ -98,14 +127,44 @@ def write(stack: dict, record: Record, configuration: bytes) -> bool:
     return True
 
 
+def keep(stack: dict, suffix: str, found: Attempt | DriftCheck) -> bool:
+    """Keep an attempt or a drift check beside the stack's state; False where there is nowhere
+    to keep it (the cloud backend)."""
+    backend = _backend(stack)
+    if backend is None:
+        return False
+    body = json.dumps(asdict(found), sort_keys=True).encode()
+    client(backend).put_object(Bucket=backend["bucket"], Key=backend["key"] + suffix, Body=body)
+    return True
+
+
+def keep_drift(sources: dict[str, bytes], reviews: list, commit: str) -> None:
+    """Keep each stack's drift check (``reviews``: drift.check's) beside its state, in parallel."""
+    from vending.review.report import NO_STATE
+
+    def one(review) -> None:
+        if review.error:
+            found = DriftCheck(commit, now(), ERROR, message=review.error[-MESSAGE_MAX:])
+        elif review.note == NO_STATE:
+            found = DriftCheck(commit, now(), NOT_DEPLOYED)
+        else:
+            drifted = tuple(change.address for change in review.drift)
+            found = DriftCheck(commit, now(), DRIFTED if drifted else IN_SYNC, drifted)
+        keep(json.loads(sources[review.stack]), DRIFT_SUFFIX, found)
+
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        list(pool.map(one, reviews))
+
+
 def forget(stack: dict) -> None:
-    """After a stack is destroyed: its state, record and configuration go, so that it is not found
-    as retiring again. (The bucket is versioned: the old versions stay, for whoever needs them.)"""
+    """After a stack is destroyed: its state, records and configuration go, so that it is not
+    found as retiring again. (The bucket is versioned: the old versions stay, for whoever needs them.)"""
     backend = _backend(stack)
     if backend is None:
         return
     key = backend["key"]
-    objects = [{"Key": name} for name in (key + SUFFIX, key + CONFIGURATION_SUFFIX, key)]
+    suffixes = ("", SUFFIX, CONFIGURATION_SUFFIX, ATTEMPT_SUFFIX, DRIFT_SUFFIX)
+    objects = [{"Key": key + suffix} for suffix in suffixes]
     client(backend).delete_objects(Bucket=backend["bucket"], Delete={"Objects": objects, "Quiet": True})
 
 
