@@ -36,7 +36,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: tools .checkov/.installed .zizmor/.installed ## install everything (idempotent)
+setup: tools .checkov/.installed .zizmor/.installed .cache/chromium ## install everything (idempotent)
 
 tools: $(VENV)/.synced $(VENV)/bin/vending node_modules/.installed .cache/terraformrc .cache/packer ## what vending runs with, without the scanners (CI's runners)
 
@@ -76,6 +76,12 @@ node_modules/.installed: package-lock.json
 	@mkdir -p .cache
 	@command -v packer >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q packer; }
 	packer version | head -n1 > $@
+
+# The status page's browser test: Debian's chromium, driven headless through its chromium-driver.
+.cache/chromium:
+	@mkdir -p .cache
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
+	chromedriver --version | head -n1 > $@
 
 synth: setup ## synthesize every stack into cdktf.out and terraform-validate them
 	$(VENDING) synth

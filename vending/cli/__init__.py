@@ -15,11 +15,11 @@ from vending.settings import Settings
 
 
 def parser() -> argparse.ArgumentParser:
-    from vending.cli import catalog, delivery, deploy, images, kit, local, priorities, quotas, review, synth
+    from vending.cli import catalog, delivery, deploy, images, kit, local, priorities, quotas, review, status, synth
 
     root = argparse.ArgumentParser(prog="vending", description="Customer environments on AWS from one YAML file each.")
     commands = root.add_subparsers(dest="command", required=True, metavar="command")
-    for group in (synth, priorities, quotas, catalog, images, review, delivery, deploy, local, kit):
+    for group in (synth, priorities, quotas, catalog, images, review, delivery, status, deploy, local, kit):
         group.register(commands)
     return root
 
