@@ -34,6 +34,11 @@ def with_max(deployed, tmp_path: Path, size: int) -> dict[str, str]:
     return {"VENDING_CUSTOMERS_DIR": str(customers), "CDKTF_OUTDIR": str(tmp_path / f"out-{size}")}
 
 
+def fleet_status(deployed, knobs: dict[str, str] | None = None) -> dict:
+    """``vending status --format json``, read."""
+    return json.loads(run_vending(deployed, "status", "--format", "json", knobs=knobs).stdout)
+
+
 def put_back(deployed, tmp_path: Path) -> None:
     """Plan and apply the deployment's own configuration: what the other tests expect."""
     out = tmp_path / "put-back"
@@ -64,6 +69,9 @@ def test_a_plan_made_before_another_apply_is_refused_as_stale(e2e_deployment, tm
 def test_a_failed_stack_is_reported_stops_the_later_waves_and_the_next_run_applies_it(e2e_deployment, tmp_path):
     deployed = e2e_deployment
     knobs = with_max(deployed, tmp_path, 9)
+    # The edit, not applied yet, shows as pending.
+    [prod] = [e for e in fleet_status(deployed, knobs)["environments"] if e["name"] == "acme-prod"]
+    assert prod["state"] == "pending" and prod["stacks"][0]["pending"] and not prod["stacks"][1]["pending"]
     out = tmp_path / "held"
     planned = run_vending(deployed, "plan", "--out", str(out), "acme-prod", "acme-prod-pipeline", knobs=knobs)
     assert planned.returncode == 2
@@ -73,6 +81,10 @@ def test_a_failed_stack_is_reported_stops_the_later_waves_and_the_next_run_appli
         failed = run_vending(deployed, "apply", str(out), check=False)
     assert failed.returncode == 1 and "not applied: acme-prod" in failed.stderr
     assert "its state is locked by another run" in failed.stderr
+    # vending status shows it failed, and why, from the attempt kept beside its state.
+    [prod] = [e for e in fleet_status(deployed, knobs)["environments"] if e["name"] == "acme-prod"]
+    assert prod["state"] == "failed"
+    assert "its state is locked by another run" in prod["stacks"][0]["last_apply"]["message"]
     # The pipelines' wave, after it, never ran: its stack was not even recorded.
     assert "wave 2" not in failed.stderr
     assert state_versions(deployed)[f"{PIPELINE_KEY}.applied.json"] == pipeline_record

@@ -4,6 +4,7 @@ Terraform's back, put back afterwards."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -95,10 +96,26 @@ def test_drift_reports_a_change_behind_terraforms_back_then_nothing_once_put_bac
         assert f"  {GROUP}\n    max_size: 6 → 9\n" in result.stdout
         found = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())[0].drift
         assert [(c.address, c.paths) for c in found] == [(GROUP, ("max_size",))]  # exactly that change
+        # The check is kept beside the state: vending status shows it, starting no Terraform.
+        assert status_of(e2e_deployment, "acme-prod")["drift"]["resources"] == [GROUP]
+        assert fleet(e2e_deployment)["summary"]["drifted"] == 1
     finally:
         autoscaling.update_auto_scaling_group(AutoScalingGroupName="vend-acme-prod", MaxSize=6)
     [again] = drift.check(deployed_out, ["acme-prod"], e2e_deployment.env())
     assert not again.error and again.drift == ()
+    result = run_vending(e2e_deployment, "drift", "acme-prod", "--outdir", str(deployed_out), check=False)
+    assert result.returncode == 0, result.stderr
+    assert status_of(e2e_deployment, "acme-prod")["drift"]["result"] == "in sync"
+    assert fleet(e2e_deployment)["summary"]["drifted"] == 0
+
+
+def fleet(deployed) -> dict:
+    return json.loads(run_vending(deployed, "status", "--format", "json").stdout)
+
+
+def status_of(deployed, stack: str) -> dict:
+    """The stack's status in ``vending status --format json``."""
+    return [s for e in fleet(deployed)["environments"] for s in e["stacks"] if s["stack"] == stack][0]
 
 
 def test_config_text_that_looks_like_an_expression_reaches_the_plan_literally(e2e_deployment, tmp_path):
