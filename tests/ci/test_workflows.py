@@ -141,3 +141,18 @@ def test_images_are_baked_in_ci_and_recorded_through_one_pull_request():
     assert "vending images pull-request" in runs["record"]
     [pull_request] = [s for s in jobs["record"]["steps"] if "create-pull-request" in s.get("uses", "")]
     assert pull_request["with"]["branch"] == "vending/images" and pull_request["with"]["add-paths"] == "images/*.json"
+
+
+def test_the_fleets_status_is_published_every_night_as_a_page_with_minimal_permissions():
+    found = workflow("status.yml")
+    assert found["on"]["schedule"] and "workflow_dispatch" in found["on"]
+    assert found["permissions"] == {"contents": "read"}
+    [job] = found["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    role = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")][0]
+    assert role["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"  # never the apply role
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert runs.index(".venv/bin/vending drift") < runs.index(".venv/bin/vending status --format html")
+    assert "|| [ $? -eq 2 ]" in runs  # drift found is the page's news, not a failed run
+    [upload] = [s for s in job["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert upload["with"]["path"] == "status/" and upload["with"]["retention-days"] <= 90
