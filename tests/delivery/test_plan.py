@@ -10,7 +10,7 @@ import pytest
 from vending.delivery import plan
 from vending.errors import ConfigError
 from vending.review import plans
-from vending.review.report import NO_STATE, StackReview
+from vending.review.model import NO_STATE, StackReview
 
 SECRET_CHANGE = plans.ResourceChange(
     "aws_db_instance.database",

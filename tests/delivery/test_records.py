@@ -9,8 +9,8 @@ import boto3
 from moto import mock_aws
 
 from vending.delivery import records
+from vending.review.model import NO_STATE, StackReview
 from vending.review.plans import ResourceChange
-from vending.review.report import NO_STATE, StackReview
 
 BUCKET = "vend-tfstate-111111111111"
 STACK = {

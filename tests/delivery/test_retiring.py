@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import git, synthesize
 from vending.delivery import plan, retiring
 from vending.review import report
+from vending.review.model import StackReview
 from vending.review.plans import ResourceChange
-from vending.review.report import StackReview
 from vending.settings import Settings
 
 

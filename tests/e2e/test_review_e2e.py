@@ -12,7 +12,7 @@ import yaml
 
 from tests.conftest import E2E_STACKS, run_vending, state_versions, synthesize
 from vending.ops import terraform
-from vending.review import drift, plans
+from vending.review import drift, model, plans
 from vending.review import report as review
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +57,7 @@ def deployed_out(e2e_deployment, tmp_path_factory):
 def test_review_shows_create_update_replace_destroy_with_its_warnings(e2e_deployment, changed):
     outdir, stacks = changed
     before = state_versions(e2e_deployment)
-    reviews = review.plan_stacks(outdir, stacks, e2e_deployment.env(), jobs=2)
+    reviews = model.plan_stacks(outdir, stacks, e2e_deployment.env(), jobs=2)
     assert state_versions(e2e_deployment) == before  # planning wrote no state
     prod, dev, pipeline = reviews
     assert not any(r.error for r in reviews), [r.error for r in reviews]
@@ -68,8 +68,8 @@ def test_review_shows_create_update_replace_destroy_with_its_warnings(e2e_deploy
     assert target_group.action == "replace" and "port" in target_group.replaced_because
     [database] = [c for c in prod.changes if c.type == "aws_db_instance"]
     assert database.action == "delete"
-    assert dev.note == review.NO_STATE and {c.action for c in dev.changes} == {"create"}
-    assert pipeline.note == f"{review.WAITING} acme-dev is applied"
+    assert dev.note == model.NO_STATE and {c.action for c in dev.changes} == {"create"}
+    assert pipeline.note == f"{model.WAITING} acme-dev is applied"
 
     report = review.render(reviews)
     assert f"> - `acme-prod`: **destroy** `{database.address}`" in report
@@ -77,7 +77,7 @@ def test_review_shows_create_update_replace_destroy_with_its_warnings(e2e_deploy
     assert f"| `acme-dev` | dev | {dev.count('create')} | 0 | 0 | 0 | changes · new stack |" in report
     assert "`max_size`: `6` → `8`" in report and "`port` forces replacement" in report
     assert "<details><summary>Plan text: acme-prod</summary>" in report
-    assert review.exit_status(reviews) == 2
+    assert model.exit_status(reviews) == 2
 
 
 def test_review_command_exits_0_without_changes(e2e_deployment, deployed_out, tmp_path):

@@ -15,7 +15,7 @@ from vending import cli
 from vending.model import images
 from vending.model.load import load_config
 from vending.review import plans, provenance, report
-from vending.review.report import StackReview
+from vending.review.model import StackReview
 
 STACKS = ["shared-alb", "acme-dev", "acme-dev-pipeline", "acme-prod", "acme-prod-pipeline"]
 

@@ -9,8 +9,9 @@ import re
 import pytest
 
 from vending.review import report
+from vending.review.model import StackReview
 from vending.review.plans import ResourceChange
-from vending.review.report import COMMENT_LIMIT, StackReview
+from vending.review.report import COMMENT_LIMIT
 
 
 def platform(changing: int, total: int = 2_000) -> list[StackReview]:

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from vending.review import plans
+from vending.review import model, plans
 from vending.review import report as review
+from vending.review.model import StackReview
 from vending.review.plans import ResourceChange
-from vending.review.report import COMMENT_LIMIT, MARKER, StackReview, render
+from vending.review.report import COMMENT_LIMIT, MARKER, render
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -31,7 +32,7 @@ def acme_prod() -> StackReview:
         json.loads((FIXTURES / "acme-prod-plan.json").read_text()),
         plans.strip_noise((FIXTURES / "acme-prod-plan.txt").read_text()),
     )
-    return review.from_plan("acme-prod", plan)
+    return model.from_plan("acme-prod", plan)
 
 
 def test_golden_report(acme_prod, snapshot):
@@ -85,7 +86,7 @@ def change(address: str, action: str, **fields) -> ResourceChange:
     ],
 )
 def test_stateful_destroy_or_replace_is_loud(address, action, loud):
-    assert review.stateful(change(address, action)) is loud
+    assert model.stateful(change(address, action)) is loud
     assert ("[!CAUTION]" in render([StackReview("acme-dev", (change(address, action),))])) is loud
 
 
@@ -146,23 +147,23 @@ def test_when_even_the_lists_are_too_long_the_report_is_cut_visibly():
 
 def test_exit_status_is_like_detailed_exitcode():
     update = (change("aws_autoscaling_group.fleet", "update"),)
-    assert review.exit_status([StackReview("acme-dev"), StackReview("shared-alb")]) == 0
-    assert review.exit_status([StackReview("acme-dev", update), StackReview("shared-alb")]) == 2
-    assert review.exit_status([StackReview("acme-dev", update), StackReview("shared-alb", error="boom")]) == 1
+    assert model.exit_status([StackReview("acme-dev"), StackReview("shared-alb")]) == 0
+    assert model.exit_status([StackReview("acme-dev", update), StackReview("shared-alb")]) == 2
+    assert model.exit_status([StackReview("acme-dev", update), StackReview("shared-alb", error="boom")]) == 1
     # Drift alone is reported, but it is not a planned change.
-    assert review.exit_status([StackReview("acme-dev", drift=update)]) == 0
+    assert model.exit_status([StackReview("acme-dev", drift=update)]) == 0
 
 
 def test_a_new_environments_pipeline_waits_for_the_environment():
     reviews = [
-        StackReview("acme-dev", (change("aws_lb_target_group.web", "create"),), note=review.NO_STATE),
+        StackReview("acme-dev", (change("aws_lb_target_group.web", "create"),), note=model.NO_STATE),
         StackReview("acme-dev-pipeline", error="reading Auto Scaling Group (vend-acme-dev): empty result"),
         StackReview("globex-dev-pipeline", error="reading Auto Scaling Group (vend-globex-dev): empty result"),
     ]
-    waited = [review.waiting(r, reviews) for r in reviews]
+    waited = [model.waiting(r, reviews) for r in reviews]
     assert waited[1] == StackReview("acme-dev-pipeline", note="⏳ planned once acme-dev is applied")
     assert waited[2].error  # its environment exists: a real error
-    assert review.exit_status(waited[:2]) == 2
+    assert model.exit_status(waited[:2]) == 2
 
 
 def test_markdown_survives_backticks_in_values():
@@ -185,4 +186,4 @@ def test_a_plan_stopped_by_prevent_destroy_is_loud():
     report = render([StackReview("acme-prod", error=error)])
     assert "> - `acme-prod`: **destroy refused** `aws_db_instance.database_instance_D7FC2283`" in report
     assert report.index("[!CAUTION]") < report.index("**❌ Not planned**: `acme-prod`")
-    assert review.exit_status([StackReview("acme-prod", error=error)]) == 1
+    assert model.exit_status([StackReview("acme-prod", error=error)]) == 1

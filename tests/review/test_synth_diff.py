@@ -12,7 +12,7 @@ import yaml
 from tests.conftest import synthesize
 from vending import cli
 from vending.review import synth_diff
-from vending.review.report import NO_STATE
+from vending.review.model import NO_STATE
 
 
 @pytest.fixture(scope="module")

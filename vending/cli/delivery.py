@@ -68,7 +68,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _planned(reviews, out: str) -> int:
-    from vending.review import report
+    from vending.review import model
 
     for review in reviews:
         status = "error" if review.error else review.note or ("changes" if review.changes else "no changes")
@@ -76,7 +76,7 @@ def _planned(reviews, out: str) -> int:
         if review.error:
             print("\n".join(f"  {line}" for line in review.error.splitlines()), file=sys.stderr)
     print(f"{out}: {len(reviews)} stack(s) planned; review: {Path(out) / 'review.md'}", file=sys.stderr)
-    return report.exit_status(reviews)
+    return model.exit_status(reviews)
 
 
 def _shard(text: str) -> tuple[int, int]:

@@ -66,7 +66,7 @@ def chosen(
 
 def _review(args: argparse.Namespace, settings: Settings) -> int:
     from vending.ops import preflight, terraform
-    from vending.review import report, synth_diff
+    from vending.review import model, report, synth_diff
 
     plans = {
         "plans_dir": Path(args.plans_dir) if args.plans_dir else None,
@@ -83,11 +83,11 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
         outdir = _synthesized(args, settings, names)
         refused, preflight_note = preflight.run(settings, names, enabled=not args.no_preflight)
         env = terraform.environment(os.environ)
-        reviews = report.plan_stacks(outdir, names, env, jobs=args.jobs, refused=refused)
+        reviews = model.plan_stacks(outdir, names, env, jobs=args.jobs, refused=refused)
         kind = {"intro": f"{intro} {preflight_note}".strip()}
     images = image_cautions(settings, names, args.base)
     emit(report.document(reviews, format=args.format, removed=removed, images=images, **kind, **plans), args.out)
-    return _strictly(report.exit_status(reviews), report.image_cautions(reviews, images), args.strict)
+    return _strictly(model.exit_status(reviews), report.image_cautions(reviews, images), args.strict)
 
 
 def image_cautions(settings: Settings, names: list[str], base: str | None) -> dict[str, list[str]]:

@@ -25,7 +25,7 @@ from vending.delivery import plan, records, waves
 from vending.delivery.plan import Saved
 from vending.errors import ConfigError
 from vending.ops import terraform
-from vending.review import plans, report
+from vending.review import model, plans
 
 STOP_SECONDS = 600  # how long a Terraform told to stop may take to stop cleanly
 
@@ -116,7 +116,7 @@ def matrix(document: dict, *, stacks_per_shard: int, max_shards: int) -> dict:
     """The CI jobs that apply these plans (waves.JOBS) with their shards, and the stacks that
     wait for one of them (planned by the next run, once it is applied)."""
     jobs = waves.matrix(_waves(document), changing(document), stacks_per_shard=stacks_per_shard, max_shards=max_shards)
-    waiting = sorted(s for s, why in document["not_planned"].items() if why["note"].startswith(report.WAITING))
+    waiting = sorted(s for s, why in document["not_planned"].items() if why["note"].startswith(model.WAITING))
     return {"jobs": jobs, "waiting": waiting}
 
 

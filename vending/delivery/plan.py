@@ -34,8 +34,8 @@ from vending.delivery import records, waves
 from vending.delivery import retiring as retiring_stacks
 from vending.errors import ConfigError
 from vending.ops import terraform
-from vending.review import plans, report
-from vending.review.report import StackReview
+from vending.review import model, plans, report
+from vending.review.model import StackReview
 from vending.synth import output
 
 MANIFEST = "plans.json"
@@ -111,7 +111,7 @@ def plan_stack(
     except (RuntimeError, OSError, ValueError) as error:
         shutil.rmtree(into, ignore_errors=True)
         return StackReview(stack, error=str(error))
-    found = report.from_plan(stack, planned)
+    found = model.from_plan(stack, planned)
     saved = Saved(
         commit=commit,
         backend=backend,
@@ -139,7 +139,7 @@ def plan_retiring(stack: retiring_stacks.Retiring, out: Path, env: dict[str, str
     found = plan_stack(
         stack.stack, source, out / "stacks" / stack.stack, env, commit=commit, destroy=True, retiring=True
     )
-    if report.PREVENTED.search(found.error):
+    if model.PREVENTED.search(found.error):
         return StackReview(
             stack.stack, error=f"{found.error}\n\n{retiring_stacks.PRODUCTION_STEP.format(stack=stack.stack)}"
         )
@@ -210,7 +210,7 @@ def plan(
 
     def one(stack: str) -> StackReview:
         if refused and stack in refused:
-            return report.preflight_refused(stack, refused[stack])
+            return model.preflight_refused(stack, refused[stack])
         if stack in retired:
             return plan_retiring(retired[stack], out, env, commit=commit)
         source = outdir / manifest[stack]["workingDirectory"]
@@ -237,7 +237,7 @@ def write(
 ) -> list[StackReview]:
     """The manifest and review of the stacks planned in ``out``; their reviews. ``retiring``: the
     stacks being retired, with what becomes of their data."""
-    reviews = [report.waiting(r, planned) for r in planned]
+    reviews = [model.waiting(r, planned) for r in planned]
     saved = {
         r.stack: json.loads((out / "stacks" / r.stack / "saved.json").read_text())
         for r in reviews

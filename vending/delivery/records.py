@@ -140,7 +140,7 @@ def keep(stack: dict, suffix: str, found: Attempt | DriftCheck) -> bool:
 
 def keep_drift(sources: dict[str, bytes], reviews: list, commit: str) -> None:
     """Keep each stack's drift check (``reviews``: drift.check's) beside its state, in parallel."""
-    from vending.review.report import NO_STATE
+    from vending.review.model import NO_STATE
 
     def one(review) -> None:
         if review.error:

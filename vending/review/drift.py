@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vending.review import model
 from vending.review import report as review
-from vending.review.report import NO_STATE, StackReview, code, drift_lines
+from vending.review.model import NO_STATE, StackReview
+from vending.review.report import code, drift_lines
 
 SKIPPED = "not deployed: skipped"
 
 
 def check(outdir: Path, stacks: list[str], env: dict[str, str], *, jobs: int = 2) -> list[StackReview]:
-    return review.plan_stacks(outdir, stacks, env, jobs=jobs, refresh_only=True)
+    return model.plan_stacks(outdir, stacks, env, jobs=jobs, refresh_only=True)
 
 
 def exit_status(reviews: list[StackReview]) -> int:
-    return review.exit_status(reviews, found=lambda r: r.drift)
+    return model.exit_status(reviews, found=lambda r: r.drift)
 
 
 def _status(r: StackReview) -> str:

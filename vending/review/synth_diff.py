@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from vending.review.model import NO_STATE, StackReview
 from vending.review.plans import ResourceChange, diff
-from vending.review.report import NO_STATE, StackReview
 from vending.synth import output
 
 
