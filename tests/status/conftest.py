@@ -4,6 +4,7 @@ records that the project's own writers produce (records.py), in a moto S3 (in pr
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import boto3
@@ -20,7 +21,7 @@ NOW = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def fleet(tmp_path_factory):
+def fleet(tmp_path_factory) -> model.Fleet:
     """Seven environments: one per state, and a second applied; records written as apply and drift write them."""
     root = tmp_path_factory.mktemp("status")
     config = ConfigDir(root / "customers")
@@ -48,8 +49,17 @@ def fleet(tmp_path_factory):
             source = sources[stack]
             record = records.Record("a" * 40, at, "plan", digest or records.digest(source))
             records.write(json.loads(source), record, source)
-            records.keep(json.loads(source), records.ATTEMPT_SUFFIX, records.Attempt("a" * 40, at, True, "ok"))
+            attempt = records.Attempt("a" * 40, at, True, f"{stack}: applied", record.stack_digest)
+            records.keep(json.loads(source), records.ATTEMPT_SUFFIX, attempt)
 
+        # A drift found before acme-dev's last apply says nothing of what that apply left (S3's
+        # times order them: a second apart).
+        old = records.DriftCheck(records.DRIFTED, ("aws_lb.x",))
+        records.keep(json.loads(sources["acme-dev"]), records.DRIFT_SUFFIX, old)
+        records.keep(
+            json.loads(sources["acme-dev-pipeline"]), records.DRIFT_SUFFIX, records.DriftCheck(records.IN_SYNC)
+        )
+        time.sleep(1.1)
         for stack in ("acme-dev", "acme-dev-pipeline", "acme-prod", "acme-prod-pipeline"):
             applied(stack)
         applied("globex-dev", digest="an older output")  # pending
@@ -57,13 +67,10 @@ def fleet(tmp_path_factory):
         failure = records.Attempt("d" * 40, "2026-12-08T11:00:00+00:00", False, "Error: creating ASG: boom")
         records.keep(json.loads(sources["initech-dev"]), records.ATTEMPT_SUFFIX, failure)
         applied("umbrella-dev")
-        drifted = records.DriftCheck(
-            "a" * 40, "2026-12-08T11:30:00+00:00", records.DRIFTED, ("aws_autoscaling_group.x",)
-        )
+        time.sleep(1.1)
+        drifted = records.DriftCheck(records.DRIFTED, ("aws_autoscaling_group.x",))
         records.keep(json.loads(sources["umbrella-dev"]), records.DRIFT_SUFFIX, drifted)
-        # A drift found before acme-dev's last apply says nothing of what that apply left.
-        old = records.DriftCheck("a" * 40, "2026-12-08T09:00:00+00:00", records.DRIFTED, ("aws_lb.x",))
-        records.keep(json.loads(sources["acme-dev"]), records.DRIFT_SUFFIX, old)
         state = json.dumps({"resources": [{"type": "aws_autoscaling_group"}]})
         s3.put_object(Bucket=BUCKET, Key="customers/wayne/dev/infrastructure.tfstate", Body=state)
-        yield model.build(settings, "c" * 40, now=NOW)
+        found = model.build(settings, "c" * 40, now=NOW)
+    return found  # plain data: the emulated account goes with the block

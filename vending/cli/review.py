@@ -173,9 +173,9 @@ def _drift(args: argparse.Namespace, settings: Settings) -> int:
     reviews = drift.check(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
     emit(drift.markdown(reviews) if args.format == "markdown" else drift.text(reviews), args.out)
     if args.record:
-        from vending.delivery import plan, records
+        from vending.delivery import records
 
-        records.keep_drift(output.sources(outdir, names), reviews, plan.commit_of(Path.cwd()))
+        records.keep_drift(output.sources(outdir, names), reviews)
     return drift.exit_status(reviews)
 
 

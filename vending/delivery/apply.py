@@ -126,7 +126,8 @@ def apply_stack(stack: str, directory: Path, saved: Saved, env: dict[str, str], 
     stack_json = json.loads((directory / "cdk.tf.json").read_text(encoding="utf-8"))
     applied = _apply_stack(stack, stack_json, directory, saved, env, runner)
     if not (applied.ok and saved.retiring):
-        attempt = records.Attempt(saved.commit, records.now(), applied.ok, applied.message[-records.MESSAGE_MAX :])
+        message = applied.message[-records.MESSAGE_MAX :]
+        attempt = records.Attempt(saved.commit, records.now(), applied.ok, message, saved.stack_digest)
         records.keep(stack_json, records.ATTEMPT_SUFFIX, attempt)
     return applied
 

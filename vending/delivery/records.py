@@ -46,12 +46,14 @@ class Attempt:
     at: str
     ok: bool
     message: str  # what the apply said: its error, when it failed
+    stack_digest: str = ""  # of the configuration applied, or tried: one read tells status whether it is pending
 
 
 @dataclass(frozen=True)
 class DriftCheck:
-    commit: str
-    at: str
+    """The last drift check of a stack. Its time is the object's (S3's Last-Modified), so that the
+    record of a stack in sync is always the same bytes: a listing's ETag tells it without a read."""
+
     result: str  # IN_SYNC | DRIFTED | NOT_DEPLOYED | ERROR
     resources: tuple[str, ...] = ()  # the addresses changed outside Terraform
     message: str = ""  # the error, when the check failed
@@ -127,33 +129,58 @@ def write(stack: dict, record: Record, configuration: bytes) -> bool:
     return True
 
 
+def body(found: Attempt | DriftCheck) -> bytes:
+    return json.dumps(asdict(found), sort_keys=True).encode()
+
+
+def etag(found: Attempt | DriftCheck) -> str:
+    """The ETag S3 gives the record's object when it is the MD5 of its bytes (a single-part put,
+    not encrypted with KMS): equal to a listing's, it tells the record without reading it."""
+    return '"' + hashlib.md5(body(found), usedforsecurity=False).hexdigest() + '"'
+
+
 def keep(stack: dict, suffix: str, found: Attempt | DriftCheck) -> bool:
     """Keep an attempt or a drift check beside the stack's state; False where there is nowhere
     to keep it (the cloud backend)."""
     backend = _backend(stack)
     if backend is None:
         return False
-    body = json.dumps(asdict(found), sort_keys=True).encode()
-    client(backend).put_object(Bucket=backend["bucket"], Key=backend["key"] + suffix, Body=body)
+    client(backend).put_object(Bucket=backend["bucket"], Key=backend["key"] + suffix, Body=body(found))
     return True
 
 
-def keep_drift(sources: dict[str, bytes], reviews: list, commit: str) -> None:
+def keep_drift(sources: dict[str, bytes], reviews: list) -> None:
     """Keep each stack's drift check (``reviews``: drift.check's) beside its state, in parallel."""
     from vending.review.model import NO_STATE
 
     def one(review) -> None:
         if review.error:
-            found = DriftCheck(commit, now(), ERROR, message=review.error[-MESSAGE_MAX:])
+            found = DriftCheck(ERROR, message=review.error[-MESSAGE_MAX:])
         elif review.note == NO_STATE:
-            found = DriftCheck(commit, now(), NOT_DEPLOYED)
+            found = DriftCheck(NOT_DEPLOYED)
         else:
             drifted = tuple(change.address for change in review.drift)
-            found = DriftCheck(commit, now(), DRIFTED if drifted else IN_SYNC, drifted)
+            found = DriftCheck(DRIFTED if drifted else IN_SYNC, drifted)
         keep(json.loads(sources[review.stack]), DRIFT_SUFFIX, found)
 
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         list(pool.map(one, reviews))
+
+
+@dataclass(frozen=True)
+class Listed:
+    etag: str
+    modified: datetime
+
+
+def listing(s3: Any, bucket: str, prefixes: tuple[str, ...]) -> dict[str, Listed]:
+    """Every object under ``prefixes``: its ETag and when it was last written."""
+    found = {}
+    for prefix in prefixes:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                found[item["Key"]] = Listed(item["ETag"], item["LastModified"])
+    return found
 
 
 def forget(stack: dict) -> None:

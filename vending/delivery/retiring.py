@@ -29,6 +29,7 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,9 +93,12 @@ def backend(settings: Settings, platform: Any) -> dict[str, Any] | None:
     return found | (emulator.backend_options(settings.endpoint_url) if settings.endpoint_url else {})
 
 
-def find(settings: Settings, platform: Any, known: list[str], *, history: bool = True) -> list[Retiring]:
+def find(
+    settings: Settings, platform: Any, known: list[str], *, history: bool = True, listed: Iterable[str] | None = None
+) -> list[Retiring]:
     """The retiring stacks, in the platform's order of stack names; without ``history``, those
-    without a kept configuration are not synthesized from git (their configuration is None)."""
+    without a kept configuration are not synthesized from git (their configuration is None).
+    ``listed``: the S3 backend's keys under the platform's prefixes, when the caller listed them."""
     where = backend(settings, platform)
     if where is None:
         found = [
@@ -104,11 +108,9 @@ def find(settings: Settings, platform: Any, known: list[str], *, history: bool =
         return [r for r in found if not r.origin.startswith(NO_COMMIT)]
     client = records.client(where)
     states: dict[str, str] = {}
-    for prefix in PREFIXES:
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=where["bucket"], Prefix=prefix):
-            for item in page.get("Contents", []):
-                if (found := stack_of(item["Key"])) is not None and found[0] not in known:
-                    states[found[0]] = found[1]
+    for key in listed if listed is not None else records.listing(client, where["bucket"], PREFIXES):
+        if (found := stack_of(key)) is not None and found[0] not in known:
+            states[found[0]] = found[1]
     retiring = []
     for stack, key in sorted(states.items()):
         configuration = records.get(client, where["bucket"], key + records.CONFIGURATION_SUFFIX)

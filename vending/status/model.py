@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,19 +120,14 @@ def worst(states: list[str]) -> str:
     return min(states, key=STATES.index) if states else NEVER
 
 
-def stack_state(
-    applied: records.Record | None,
-    attempt: records.Attempt | None,
-    drift: Drift | None,
-    *,
-    pending: bool,
-) -> str:
-    """A defined stack's state from its records."""
-    if attempt is not None and not attempt.ok:
+def stack_state(applied: bool, last: LastApply | None, drift: Drift | None, *, pending: bool) -> str:
+    """A defined stack's state: ``applied``, whether any apply of it succeeded; ``last``, the last
+    apply tried; ``pending``, whether its output is not what was last applied."""
+    if last is not None and not last.ok:
         return FAILED
     if drift is not None and drift.result == records.DRIFTED and not drift.before_last_apply:
         return DRIFTED
-    if applied is None:
+    if not applied:
         return NEVER
     return PENDING if pending else APPLIED
 
@@ -152,30 +147,13 @@ def build(settings: Settings, commit: str, *, now: datetime | None = None) -> Fl
         )
     stacks = list(prepared.stacks)
     sources = output.sources(settings.outdir, stacks)
-    keys = {stack: records.state_key(json.loads(sources[stack])) for stack in stacks}
-    found = _read(where, keys)
+    client = records.client(where)
+    listed = records.listing(client, where["bucket"], retiring.PREFIXES)
+    reader = _Reader(client, where["bucket"], listed)
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        by_stack = dict(zip(stacks, pool.map(lambda s: reader.status(s, sources[s]), stacks), strict=True))
     known = all_stacks(config, prepared.allocation.shard_count)
-    gone = retiring.find(settings, config.platform, known, history=False)
-
-    def status(stack: str) -> StackStatus:
-        applied, attempt, drift = found.get(stack, (None, None, None))
-        if drift is not None and applied is not None and drift.at < applied.applied_at:
-            drift = replace(drift, before_last_apply=True)
-        pending = applied is None or applied.stack_digest != records.digest(sources[stack])
-        last = attempt or (applied and LastApply(applied.commit, applied.applied_at, True))
-        if isinstance(last, records.Attempt):
-            last = LastApply(last.commit, last.at, last.ok, "" if last.ok else last.message)
-        return StackStatus(
-            stack,
-            _kind(stack),
-            stack_state(applied, attempt, drift, pending=pending),
-            last,
-            applied.commit if applied else None,
-            pending,
-            drift,
-        )
-
-    by_stack = {stack: status(stack) for stack in stacks}
+    gone = retiring.find(settings, config.platform, known, history=False, listed=listed)
     environments = []
     for customer in config.customers:
         owned = tuple(by_stack[s] for s in (customer.stack_name, customer.pipeline_stack_name) if s in by_stack)
@@ -211,45 +189,65 @@ def _kind(stack: str) -> str:
     return "pipeline" if stack.endswith(naming.PIPELINE_SUFFIX) else "environment"
 
 
-def _read(where: dict, keys: dict[str, str | None]) -> dict[str, tuple]:
-    """Each stack's (applied record, attempt, drift check), reading only the objects that exist."""
-    client = records.client(where)
-    listed: set[str] = set()
-    for prefix in retiring.PREFIXES:
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=where["bucket"], Prefix=prefix):
-            listed.update(item["Key"] for item in page.get("Contents", []))
+class _Reader:
+    """A stack's status from the records the listing shows: the last attempt (which, when it
+    succeeded, also says what was applied), and the applied record only when the last attempt
+    failed or predates attempts. A drift check in sync or of a stack not deployed is told by its
+    ETag, unread; the listing's times say which came last."""
 
-    def read(suffix: str, key: str | None) -> dict | None:
-        if key is None or key + suffix not in listed:
+    KNOWN = {
+        records.etag(check): check
+        for check in (records.DriftCheck(records.IN_SYNC), records.DriftCheck(records.NOT_DEPLOYED))
+    }
+
+    def __init__(self, client: Any, bucket: str, listed: dict[str, records.Listed]):
+        self.client, self.bucket, self.listed = client, bucket, listed
+
+    def read(self, kind: type, key: str) -> Any:
+        """A record, or None: not listed, gone since, or of another shape (as if absent)."""
+        if key not in self.listed:
             return None
-        body = records.get(client, where["bucket"], key + suffix)
+        body = records.get(self.client, self.bucket, key)
         try:
-            return json.loads(body) if body is not None else None
-        except ValueError:
-            return None  # unreadable: as if absent
+            data = json.loads(body) if body is not None else None
+            return kind(**data) if isinstance(data, dict) else None
+        except (ValueError, TypeError):
+            return None
 
-    def one(stack: str) -> tuple:
-        key = keys[stack]
-        applied, attempt, drift = (
-            read(suffix, key) for suffix in (records.SUFFIX, records.ATTEMPT_SUFFIX, records.DRIFT_SUFFIX)
+    def status(self, stack: str, source: bytes) -> StackStatus:
+        key = records.state_key(json.loads(source)) or ""
+        attempt_key = key + records.ATTEMPT_SUFFIX
+        attempt = self.read(records.Attempt, attempt_key)
+        if attempt is not None and attempt.ok and attempt.stack_digest:
+            applied = (attempt.commit, attempt.at, attempt.stack_digest, self.listed[attempt_key].modified)
+        else:
+            record = self.read(records.Record, key + records.SUFFIX)
+            modified = record and self.listed[key + records.SUFFIX].modified
+            applied = record and (record.commit, record.applied_at, record.stack_digest, modified)
+        drift = self.drift(key + records.DRIFT_SUFFIX, applied[3] if applied else None)
+        last = attempt and LastApply(attempt.commit, attempt.at, attempt.ok, "" if attempt.ok else attempt.message)
+        last = last or (applied and LastApply(applied[0], applied[1], True))
+        pending = not applied or applied[2] != records.digest(source)
+        return StackStatus(
+            stack,
+            _kind(stack),
+            stack_state(bool(applied), last, drift, pending=pending),
+            last,
+            applied[0] if applied else None,
+            pending,
+            drift,
         )
-        drift = drift and _as(records.DriftCheck, drift)
-        return (
-            _as(records.Record, applied),
-            _as(records.Attempt, attempt),
-            drift and Drift(drift.at, drift.result, tuple(drift.resources), drift.message),
-        )
 
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
-        return dict(zip(keys, pool.map(one, keys), strict=True))
-
-
-def _as(kind: type, data: dict | None):
-    """A record read back, or None: absent, or of another shape (as if absent)."""
-    try:
-        return kind(**data) if isinstance(data, dict) else None
-    except TypeError:
-        return None
+    def drift(self, key: str, applied_at: datetime | None) -> Drift | None:
+        listed = self.listed.get(key)
+        if listed is None:
+            return None
+        check = self.KNOWN.get(listed.etag) or self.read(records.DriftCheck, key)
+        if check is None:
+            return None
+        at = listed.modified.astimezone(UTC).isoformat(timespec="seconds")
+        before = applied_at is not None and listed.modified < applied_at
+        return Drift(at, check.result, tuple(check.resources), check.message, before)
 
 
 def _image(chosen: images.FleetImage | None, stack: str, now: datetime) -> Image | None:
