@@ -31,7 +31,7 @@ export TF_CLI_CONFIG_FILE := $(CURDIR)/.cache/terraformrc
 TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 4 -type d -name registry.terraform.io 2>/dev/null | head -n1 | xargs -r dirname)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help setup tools synth validate scan deploy bake demo demo-down test bench lint docs clean
+.PHONY: help setup tools synth validate scan deploy bake demo demo-down test bench bench-status lint docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -114,6 +114,9 @@ test: setup ## the layer contract, then the test suite (real terraform, packer, 
 
 bench: setup ## synth benchmark, plain cdktf vs Vending, into bench/REPORT.md: make bench [SIZES=1,10] [REPEAT=3]
 	$(PY) bench/bench.py $(if $(SIZES),--sizes $(SIZES)) $(if $(REPEAT),--repeat $(REPEAT))
+
+bench-status: setup ## vending status at fleet size on the emulator, into bench/STATUS.md: make bench-status [ENVIRONMENTS=500]
+	$(PY) bench/status.py $(if $(ENVIRONMENTS),--environments $(ENVIRONMENTS))
 
 docs: setup ## regenerate docs/configuration.md from the configuration models
 	$(PY) -m vending.model.reference > docs/configuration.md

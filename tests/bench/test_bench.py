@@ -34,3 +34,12 @@ def test_the_generated_platforms_are_valid_configurations(tmp_path):
     assert sorted(c.stack_name for c in config.customers) == sorted(stacks)
     assert sum(c.dedicated_alb for c in config.customers) == 3  # one in ten, the first among them
     assert config.platform.dns is not None
+
+
+def test_the_status_benchmark_runs_on_the_emulator(tmp_path):
+    command = [sys.executable, "bench/status.py", "--environments", "3", "--repeat", "1", "--out", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "status.json").read_text())
+    assert report["stacks"] == 7 and sum(report["summary"].values()) == 3  # 3 environments, 1 shard
+    assert report["status_median"] > 0 and "| `vending status --format json` |" in (tmp_path / "STATUS.md").read_text()
