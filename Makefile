@@ -16,11 +16,9 @@ CHECKOV := .checkov/bin/checkov
 # The workflows' scanner, likewise (a wheel with its binary; run offline).
 ZIZMOR_VERSION := 1.32.0
 
-# The Pipfile's source is ${PIP_INDEX_URL}; default it to whatever index pip is set up to use.
-ifeq ($(origin PIP_INDEX_URL), undefined)
-PIP_INDEX_URL := $(shell $(PYTHON) -m pip config get global.index-url 2>/dev/null || $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
-endif
-export PIP_INDEX_URL
+# The Pipfile's source is ${PIP_INDEX_URL}; pipenv's recipe defaults it to whatever index pip is set
+# up to use. Asked there only: asking pip costs half a second, which every make call would pay.
+INDEX_URL = $${PIP_INDEX_URL:-$$($(PYTHON) -m pip config get global.index-url 2>/dev/null || $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')}
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
 export PIPENV_IGNORE_VIRTUALENVS := 1
@@ -45,7 +43,7 @@ $(PIPENV):
 	$(TOOLS)/bin/pip install --quiet pipenv==$(PIPENV_VERSION)
 
 $(VENV)/.synced: Pipfile.lock | $(PIPENV)
-	$(PIPENV) sync --dev
+	PIP_INDEX_URL="$(INDEX_URL)" $(PIPENV) sync --dev
 	touch $@
 
 # The `vending` command: this checkout, installed in the virtualenv as an editable package.
