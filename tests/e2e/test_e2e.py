@@ -10,6 +10,7 @@ state, and its ``cdktf destroy``.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -50,6 +51,20 @@ def test_each_stack_has_its_state_object(deployed):
 def test_the_stacks_went_in_waves_and_round_by_round(deployed):
     # A stack that looks another up by name is planned once that one exists.
     assert deployed.rounds == ["shared-alb", "acme-prod", "acme-prod-pipeline"]
+
+
+def test_each_round_says_as_it_goes_which_stack_starts_and_ends(deployed):
+    # Not a terminal: plain timestamped lines, then the summary (vending.ops.progress).
+    for number, stack in enumerate(STACKS, start=1):
+        text = (deployed.workdir / "logs" / f"apply-{number}.log").read_text()
+        said = [line.split(" ", 1)[1] for line in text.splitlines() if re.match(r"\d\d:\d\d:\d\d ", line)]
+        assert said[0].startswith("apply: "), text  # the round applies this stack, and records the others
+        created = re.compile(rf"{stack}: done in \d+s: [1-9]\d* added, 0 changed, 0 destroyed \[\d/\d\]")
+        [done] = [index for index, line in enumerate(said) if created.fullmatch(line)]
+        assert said.index(f"{stack}: started (init)") < done, text
+        [row] = [line for line in text.splitlines() if line.startswith(f"  {stack} ")]
+        assert row.split()[2:4] == ["0", "0"] and row.endswith("ok")  # nothing changed or destroyed
+        assert "\x1b" not in text
 
 
 def test_the_second_plan_changes_nothing_in_any_stack(deployed):

@@ -19,7 +19,7 @@ from vending.settings import Settings
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
     from vending.cli.review import chosen, image_cautions
     from vending.delivery import plan, waves
-    from vending.ops import preflight, terraform
+    from vending.ops import preflight, progress, terraform
     from vending.synth.app import synthesize
 
     if not (args.out or args.matrix):
@@ -63,14 +63,17 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         images=images,
         refused=refused,
         retiring=retiring,
+        how=progress.mode(sys.stderr, quiet=args.quiet),
     )
-    return _planned(reviews, args.out)
+    return _planned(reviews, args.out, quiet=args.quiet)
 
 
-def _planned(reviews, out: str) -> int:
+def _planned(reviews, out: str, *, quiet: bool = False) -> int:
     from vending.review import model
 
     for review in reviews:
+        if quiet and not review.error:
+            continue
         status = "error" if review.error else review.note or ("changes" if review.changes else "no changes")
         print(f"{review.stack}: {status}", file=sys.stderr)
         if review.error:
@@ -88,7 +91,7 @@ def _shard(text: str) -> tuple[int, int]:
 
 def _apply(args: argparse.Namespace, settings: Settings) -> int:
     from vending.delivery import apply, plan
-    from vending.ops import terraform
+    from vending.ops import progress, terraform
 
     out = Path(args.dir)
     if args.matrix:
@@ -107,9 +110,14 @@ def _apply(args: argparse.Namespace, settings: Settings) -> int:
         which=args.only,
         job=args.job,
         jobs=args.jobs,
-        say=lambda line: print(line, file=sys.stderr),
+        say=(lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr)),
+        how=progress.mode(sys.stderr, quiet=args.quiet),
     )
     failed = [r.stack for r in results if not r.ok]
+    if args.quiet:  # the summary said which failed; why, too
+        for result in results:
+            if not result.ok:
+                print(result.message, file=sys.stderr)
     if failed:
         print(f"not applied: {', '.join(failed)}", file=sys.stderr)
         return 1
@@ -167,6 +175,7 @@ def register(commands) -> None:
     plan.add_argument("--since-applied", action="store_true", help="plan the stacks not applied at this commit yet")
     plan.add_argument("--destroy", nargs="+", default=[], metavar="STACK", help="plan these stacks' destruction")
     plan.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks planned at once (default: 2)")
+    plan.add_argument("--quiet", action="store_true", help="no progress while it runs: its summary alone")
     plan.add_argument(
         "--no-preflight",
         action="store_true",
@@ -194,6 +203,7 @@ def register(commands) -> None:
     )
     apply.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks applied at once (default: 2)")
     apply.add_argument("--matrix", action="store_true", help="print the CI job matrix of these plans as JSON")
+    apply.add_argument("--quiet", action="store_true", help="no progress while it runs: its summary alone")
     apply.add_argument("--stacks-per-shard", type=count, default=20, metavar="N", help="with --matrix (default: 20)")
     apply.add_argument("--max-shards", type=count, default=20, metavar="N", help="with --matrix (default: 20)")
     apply.set_defaults(handler=_apply)

@@ -17,6 +17,7 @@ import json
 import signal
 import subprocess
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,10 +25,11 @@ from pathlib import Path
 from vending.delivery import plan, records, waves
 from vending.delivery.plan import Saved
 from vending.errors import ConfigError
-from vending.ops import terraform
+from vending.ops import progress, terraform
 from vending.review import model, plans
 
 STOP_SECONDS = 600  # how long a Terraform told to stop may take to stop cleanly
+APPLY_LOG = "apply.log"  # beside a stack's saved plan: Terraform's whole output of its apply
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,10 @@ class Terraforms:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
-    def run(self, args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    def run(
+        self, args: list[str], cwd: Path, env: dict[str, str], on_line: Callable[[str], None] | None = None
+    ) -> subprocess.CompletedProcess:
+        """Terraform with ``args``; with ``on_line``, each line of its output as it comes."""
         if self.stopping.is_set():
             raise KeyboardInterrupt
         command = [terraform.binary(), *args]
@@ -57,7 +62,19 @@ class Terraforms:
         with self.lock:
             self.running.add(process)
         try:
-            out, err = process.communicate()
+            if on_line is None:
+                out, err = process.communicate()
+            else:
+                errors: list[str] = []
+                drain = threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True)
+                drain.start()
+                lines = []
+                for line in process.stdout:
+                    lines.append(line)
+                    on_line(line)
+                process.wait()
+                drain.join()
+                out, err = "".join(lines), "".join(errors)
         finally:
             with self.lock:
                 self.running.discard(process)
@@ -120,11 +137,20 @@ def matrix(document: dict, *, stacks_per_shard: int, max_shards: int) -> dict:
     return {"jobs": jobs, "waiting": waiting}
 
 
-def apply_stack(stack: str, directory: Path, saved: Saved, env: dict[str, str], runner: Terraforms) -> Applied:
+def apply_stack(
+    stack: str,
+    directory: Path,
+    saved: Saved,
+    env: dict[str, str],
+    runner: Terraforms,
+    shown: progress.Progress | None = None,
+) -> Applied:
     """Apply the stack's saved plan; keep the attempt beside its state (but for a stack retired,
     whose records are gone with it)."""
     stack_json = json.loads((directory / "cdk.tf.json").read_text(encoding="utf-8"))
-    applied = _apply_stack(stack, stack_json, directory, saved, env, runner)
+    events = _Events(stack, shown or progress.Progress(1, title="apply", how="quiet"))
+    applied = _apply_stack(stack, stack_json, directory, saved, env, runner, events)
+    events.shown.done(stack, applied.ok, events.counts)
     if not (applied.ok and saved.retiring):
         message = applied.message[-records.MESSAGE_MAX :]
         attempt = records.Attempt(saved.commit, records.now(), applied.ok, message, saved.stack_digest)
@@ -132,13 +158,58 @@ def apply_stack(stack: str, directory: Path, saved: Saved, env: dict[str, str], 
     return applied
 
 
+class _Events:
+    """Terraform's machine-readable stream (``-json``) of one stack's apply: the resource at work
+    for the progress, what changed, and the error diagnostics."""
+
+    def __init__(self, stack: str, shown: progress.Progress):
+        self.stack, self.shown = stack, shown
+        self.counts: dict[str, int] = {}
+        self.errors: list[str] = []
+
+    def line(self, text: str) -> None:
+        try:
+            event = json.loads(text)
+        except ValueError:
+            return
+        kind, hook = event.get("type"), event.get("hook") or {}
+        if kind == "apply_start":
+            self.shown.resource(self.stack, hook.get("resource", {}).get("addr", ""), hook.get("action", ""))
+        elif kind in ("apply_complete", "apply_errored"):
+            self.shown.resource_done(self.stack)
+        elif kind == "change_summary":
+            changes = event.get("changes") or {}
+            self.counts = {"add": changes.get("add", 0), "change": changes.get("change", 0)}
+            self.counts["destroy"] = changes.get("remove", 0)
+        elif kind == "diagnostic" and event.get("@level") == "error":
+            found = event.get("diagnostic") or {}
+            self.errors.append(f"Error: {found.get('summary', '')}\n\n{found.get('detail', '')}".strip())
+
+
+def failure(done: subprocess.CompletedProcess, errors: list[str], log: Path) -> str:
+    """Why Terraform failed: its error diagnostics, else what it wrote to stderr, else how it
+    ended (a signal, say); and where its whole output is kept."""
+    said = "\n\n".join(errors) or plans.strip_noise(done.stderr).strip()
+    if not said:
+        ended = f"killed by signal {-done.returncode}" if done.returncode < 0 else f"exit status {done.returncode}"
+        said = f"Terraform wrote no error ({ended})"
+    return f"{said}\n(Terraform's whole output: {log})"
+
+
 def _apply_stack(
-    stack: str, stack_json: dict, directory: Path, saved: Saved, env: dict[str, str], runner: Terraforms
+    stack: str,
+    stack_json: dict,
+    directory: Path,
+    saved: Saved,
+    env: dict[str, str],
+    runner: Terraforms,
+    events: _Events,
 ) -> Applied:
     plan_file = directory / plans.PLAN_FILE
     if records.digest(plan_file.read_bytes()) != saved.plan_digest:
         return Applied(stack, False, f"{stack}: the plan file is not the one reviewed (its digest differs); plan again")
     try:
+        events.shown.phase(stack, "init")
         init = runner.run(["init", "-input=false", "-no-color", "-reconfigure"], directory, env)
         if init.returncode != 0:
             return Applied(stack, False, f"{stack}: terraform init failed:\n{init.stderr.strip()}")
@@ -150,11 +221,16 @@ def _apply_stack(
                 why = f"planned at serial {_serial(saved.serial)}, state is at {_serial(serial)}"
             return Applied(stack, False, f"stale plan for {stack}: {why}; plan again")
         if saved.changes:
-            done = runner.run(
-                ["apply", "-input=false", "-no-color", "-lock-timeout=10s", plans.PLAN_FILE], directory, env
-            )
+            events.shown.phase(stack, "apply")
+            # Terraform's machine-readable stream says which resource is at work; a cloud run
+            # streams the workspace's own output instead.
+            streamed = saved.backend != "cloud"
+            args = ["apply", "-input=false", "-no-color", "-lock-timeout=10s", *(["-json"] if streamed else [])]
+            done = runner.run([*args, plans.PLAN_FILE], directory, env, on_line=events.line if streamed else None)
+            log = directory / APPLY_LOG
+            log.write_text(done.stdout + done.stderr, encoding="utf-8")
             if done.returncode != 0:
-                error = plans.strip_noise(done.stderr or done.stdout)
+                error = failure(done, events.errors, log)
                 return Applied(stack, False, plan.locked(stack, error) or f"{stack}: terraform apply failed:\n{error}")
     except RuntimeError as error:
         return Applied(stack, False, str(error))
@@ -181,41 +257,51 @@ def apply(
     job: str | None = None,
     jobs: int = 2,
     say=print,
+    how: str = "quiet",
 ) -> list[Applied]:
     """Apply the saved plans in ``out``; what happened to each stack. Stops after a wave in which
-    a stack failed. Raises KeyboardInterrupt (after Terraform has stopped) when interrupted."""
+    a stack failed. Raises KeyboardInterrupt (after Terraform has stopped) when interrupted.
+    ``how``: the progress's way (progress.MODES); its summary ends the run."""
     document = plan.read(out)
     runner = Terraforms()
     results: list[Applied] = []
+    chosen = selected(document, wave=wave, shard=shard, which=which, job=job)
+    shown = progress.Progress(sum(len(w.stacks) for w in chosen), title="apply", how=how)
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        for current in selected(document, wave=wave, shard=shard, which=which, job=job):
-            if not current.stacks:
-                continue
-            say(f"{current.title}: {', '.join(current.stacks)}")
-
-            def one(stack: str) -> Applied:
-                saved = Saved(**document["stacks"][stack])
-                return apply_stack(stack, out / "stacks" / stack, saved, env, runner)
-
-            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-                futures = [pool.submit(one, stack) for stack in current.stacks]
-                try:
-                    done = [future.result() for future in futures]
-                except KeyboardInterrupt:
-                    runner.stop()
-                    raise
-            for result in done:
-                say(f"  {result.message}")
-                if result.ok and result.stack in document.get("retiring", {}):
-                    for fate in document["retiring"][result.stack]:  # the final snapshot's name, say
-                        say(f"    {fate}")
-            results += done
-            if not all(result.ok for result in done):
-                break  # the later waves look up what this one should have made
+        with shown:
+            _waves_applied(chosen, document, out, env, runner, shown, jobs, say, results)
     finally:
         signal.signal(signal.SIGTERM, previous)
     return results
+
+
+def _waves_applied(chosen, document, out, env, runner, shown, jobs, say, results: list[Applied]) -> None:
+    """Each wave's stacks side by side; a wave with a failed stack is the last."""
+    for current in chosen:
+        if not current.stacks:
+            continue
+        say(f"{current.title}: {', '.join(current.stacks)}")
+
+        def one(stack: str) -> Applied:
+            saved = Saved(**document["stacks"][stack])
+            return apply_stack(stack, out / "stacks" / stack, saved, env, runner, shown)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(one, stack) for stack in current.stacks]
+            try:
+                done = [future.result() for future in futures]
+            except KeyboardInterrupt:
+                runner.stop()
+                raise
+        for result in done:
+            say(f"  {result.message}")
+            if result.ok and result.stack in document.get("retiring", {}):
+                for fate in document["retiring"][result.stack]:  # the final snapshot's name, say
+                    say(f"    {fate}")
+        results += done
+        if not all(result.ok for result in done):
+            break  # the later waves look up what this one should have made
 
 
 def unlock(stack: str, lock: str, out: Path | None, outdir: Path, env: dict[str, str]) -> str:

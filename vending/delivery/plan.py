@@ -33,7 +33,7 @@ from typing import Any
 from vending.delivery import records, waves
 from vending.delivery import retiring as retiring_stacks
 from vending.errors import ConfigError
-from vending.ops import terraform
+from vending.ops import progress, terraform
 from vending.review import model, plans, report
 from vending.review.model import StackReview
 from vending.synth import output
@@ -194,13 +194,15 @@ def plan(
     images: dict[str, list[str]] | None = None,
     refused: Mapping[str, list[str]] | None = None,
     retiring: Iterable[retiring_stacks.Retiring] = (),
+    how: str = "quiet",
 ) -> list[StackReview]:
     """Plan ``stacks`` of the synthesized ``outdir`` into ``out`` (which must not exist yet) and
     write its manifest and review; the reviews, one per stack. ``shard`` (``I/N``): these are the
     I-th of N shards of a run's stacks, to be merged. ``images``: the review's cautions about
     the fleets' images, by stack (review.provenance). ``refused``: the stacks the preflight
     refused, with why; they are not planned. ``retiring``: stacks no longer defined, planned for
-    destruction from the configuration kept with their last apply."""
+    destruction from the configuration kept with their last apply. ``how``: the progress's way
+    (progress.MODES)."""
     _fresh(out)
     stacks, destroying, retired = list(stacks), set(destroy), {r.stack: r for r in retiring}
     manifest = output.stacks(outdir) if stacks else {}
@@ -208,7 +210,16 @@ def plan(
     if missing:
         raise ConfigError([f"{stack}: not in {outdir}: synthesize it first" for stack in missing])
 
+    shown = progress.Progress(len(stacks), title="plan", how=how)
+
     def one(stack: str) -> StackReview:
+        shown.phase(stack, "plan")
+        found = planned_one(stack)
+        counts = {"add": found.count("create"), "change": found.count("update") + found.count("replace")}
+        shown.done(stack, not found.error, counts | {"destroy": found.count("delete")}, found.note)
+        return found
+
+    def planned_one(stack: str) -> StackReview:
         if refused and stack in refused:
             return model.preflight_refused(stack, refused[stack])
         if stack in retired:
@@ -216,7 +227,7 @@ def plan(
         source = outdir / manifest[stack]["workingDirectory"]
         return plan_stack(stack, source, out / "stacks" / stack, env, commit=commit, destroy=stack in destroying)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with shown, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         planned = list(pool.map(one, stacks))
     fates = {stack: retiring_stacks.said(r) for stack, r in retired.items() if stack in stacks}
     return write(
