@@ -101,3 +101,22 @@ def test_a_directory_without_plans_or_of_another_format_is_refused(tmp_path):
     (tmp_path / "plans.json").write_text(json.dumps({"format": 99}))
     with pytest.raises(ConfigError, match="format 99"):
         plan.read(tmp_path)
+
+
+def test_a_retiring_stacks_error_stands_beside_a_new_shard(tmp_path):
+    """A new shard makes the other environments' errors a wait; not a retiring one's refusal."""
+    out = tmp_path / "plans"
+    planned(out, "shared-alb-2", commit="c0ffee", changes=(), note=NO_STATE)
+    refused = StackReview("acme-prod", error="Error: Instance cannot be destroyed\n\nacme-prod is production")
+    waiting = StackReview("globex-dev", error="no shard 2 yet")
+    reviews = plan.write(
+        out,
+        [StackReview("shared-alb-2", note=NO_STATE), refused, waiting],
+        commit="c0ffee",
+        intro="",
+        removed=[],
+        retiring={"acme-prod": []},
+    )
+    by_stack = {r.stack: r for r in reviews}
+    assert by_stack["acme-prod"].error == refused.error
+    assert by_stack["globex-dev"].note == "⏳ planned once shared-alb-2 is applied"

@@ -248,7 +248,8 @@ def write(
 ) -> list[StackReview]:
     """The manifest and review of the stacks planned in ``out``; their reviews. ``retiring``: the
     stacks being retired, with what becomes of their data."""
-    reviews = [model.waiting(r, planned) for r in planned]
+    # A retiring stack waits for nothing: its error (production's missing step, say) stands.
+    reviews = [r if r.stack in (retiring or {}) else model.waiting(r, planned) for r in planned]
     saved = {
         r.stack: json.loads((out / "stacks" / r.stack / "saved.json").read_text())
         for r in reviews
