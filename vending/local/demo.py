@@ -39,6 +39,9 @@ DEMO_ENVIRONMENT = "acme-prod"
 DEMO_DIR = Path(".demo")  # `make demo`'s work directory
 
 
+PROGRESS_LINE = re.compile(r"\d\d:\d\d:\d\d \S+: (started|done|FAILED|still)")  # vending.ops.progress's lines
+
+
 class DemoError(Exception):
     pass
 
@@ -54,6 +57,7 @@ class Demo:
     account: str = ""  # the emulator's account, and the samples' account it replaces
     sample_account: str = ""
     source_ami: str = ""  # an image the emulator knows, to bake from
+    progress: Callable[[str], None] | None = None  # gets each progress line of vending plan and apply
 
     @property
     def customers_dir(self) -> Path:
@@ -222,13 +226,20 @@ class Demo:
         return f"{exports['AMI_ID']} ({exports['AMI_NAME']})"
 
     def vending(self, what: str, *args: str) -> subprocess.CompletedProcess:
-        """``vending <args>`` with the demo's environment; its output goes to logs/<what>.log."""
+        """``vending <args>`` with the demo's environment; its output goes to logs/<what>.log, and
+        its progress lines (timestamped: not a terminal) to ``progress`` as they come."""
         logs = self.workdir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "vending", *args]
         with open(logs / f"{what}.log", "w") as output:
-            return subprocess.run(
-                [sys.executable, "-m", "vending", *args], cwd=PROJECT, env=self.env(), stdout=output, stderr=output
+            child = subprocess.Popen(
+                command, cwd=PROJECT, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
             )
+            for line in child.stdout:
+                output.write(line)
+                if self.progress and PROGRESS_LINE.match(line):
+                    self.progress(f"      {what:<8} {line.rstrip()}")
+            return subprocess.CompletedProcess(command, child.wait())
 
     def deploy(self, stacks: list[str], rounds: int = 3) -> list[str]:
         """Plan and apply ``stacks`` as CI does: ``vending plan --out``, then ``vending apply``, and
@@ -305,7 +316,7 @@ class Demo:
 
 
 def run(workdir: Path, log: Callable[[str], None] = print) -> int:
-    demo = Demo(workdir=workdir, log=log)
+    demo = Demo(workdir=workdir, log=log, progress=log)
     stacks = [naming.SHARED_ALB_STACK, DEMO_ENVIRONMENT, naming.pipeline_stack(DEMO_ENVIRONMENT)]
     total = 9
     started = time.monotonic()
