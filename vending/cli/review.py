@@ -65,7 +65,7 @@ def chosen(
 
 
 def _review(args: argparse.Namespace, settings: Settings) -> int:
-    from vending.ops import preflight, terraform
+    from vending.ops import preflight, progress, terraform
     from vending.review import model, report, synth_diff
 
     plans = {
@@ -83,7 +83,8 @@ def _review(args: argparse.Namespace, settings: Settings) -> int:
         outdir = _synthesized(args, settings, names)
         refused, preflight_note = preflight.run(settings, names, enabled=not args.no_preflight)
         env = terraform.environment(os.environ)
-        reviews = model.plan_stacks(outdir, names, env, jobs=args.jobs, refused=refused)
+        how = progress.mode(sys.stderr, quiet=args.quiet)
+        reviews = model.plan_stacks(outdir, names, env, jobs=args.jobs, refused=refused, how=how)
         kind = {"intro": f"{intro} {preflight_note}".strip()}
     images = image_cautions(settings, names, args.base)
     emit(report.document(reviews, format=args.format, removed=removed, images=images, **kind, **plans), args.out)
@@ -165,12 +166,13 @@ def _to_bake(args: argparse.Namespace, settings: Settings) -> list[str]:
 
 
 def _drift(args: argparse.Namespace, settings: Settings) -> int:
-    from vending.ops import terraform
+    from vending.ops import progress, terraform
     from vending.review import drift
 
     names = stacks(settings, args.stacks)
     outdir = _synthesized(args, settings, names)
-    reviews = drift.check(outdir, names, terraform.environment(os.environ), jobs=args.jobs)
+    how = progress.mode(sys.stderr, quiet=args.quiet)
+    reviews = drift.check(outdir, names, terraform.environment(os.environ), jobs=args.jobs, how=how)
     emit(drift.markdown(reviews) if args.format == "markdown" else drift.text(reviews), args.out)
     if args.record:
         from vending.delivery import records
@@ -205,6 +207,7 @@ def register(commands) -> None:
         "--format", choices=["markdown", "json"], default="markdown", help="a comment, or the same content as data"
     )
     review.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks planned at once (default: 2)")
+    review.add_argument("--quiet", action="store_true", help="no progress while it runs: its summary alone")
     review.add_argument(
         "--no-preflight",
         action="store_true",
@@ -254,6 +257,7 @@ def register(commands) -> None:
     drift.add_argument("--format", choices=["markdown", "text"], default="text")
     drift.add_argument("--out", metavar="FILE", help="write the report here (default: stdout)")
     drift.add_argument("--jobs", type=count, default=2, metavar="N", help="stacks checked at once (default: 2)")
+    drift.add_argument("--quiet", action="store_true", help="no progress while it runs: its summary alone")
     drift.add_argument("--outdir", help=outdir_help)
     drift.add_argument(
         "--no-record",

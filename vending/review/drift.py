@@ -17,8 +17,10 @@ from vending.review.report import code, drift_lines
 SKIPPED = "not deployed: skipped"
 
 
-def check(outdir: Path, stacks: list[str], env: dict[str, str], *, jobs: int = 2) -> list[StackReview]:
-    return model.plan_stacks(outdir, stacks, env, jobs=jobs, refresh_only=True)
+def check(
+    outdir: Path, stacks: list[str], env: dict[str, str], *, jobs: int = 2, how: str = "quiet"
+) -> list[StackReview]:
+    return model.plan_stacks(outdir, stacks, env, jobs=jobs, refresh_only=True, how=how)
 
 
 def exit_status(reviews: list[StackReview]) -> int:

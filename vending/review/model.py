@@ -18,7 +18,7 @@ from vending.model.naming import (
     production_stack,
     stack_environment,
 )
-from vending.ops import terraform
+from vending.ops import progress, terraform
 from vending.review import plans
 from vending.review.plans import ResourceChange
 from vending.synth import output
@@ -90,13 +90,24 @@ def plan_stacks(
     jobs: int = 2,
     refresh_only: bool = False,
     refused: Mapping[str, list[str]] | None = None,
+    how: str = "quiet",
 ) -> list[StackReview]:
     """``terraform init`` and plan each stack of a synthesized output, ``jobs`` at a time; the
-    stacks the preflight ``refused`` are not planned."""
+    stacks the preflight ``refused`` are not planned. ``how``: the progress's way (progress.MODES)."""
     stacks = list(stacks)
     manifest = output.stacks(outdir) if stacks else {}  # no stacks: maybe no outdir
+    shown = progress.Progress(len(stacks), title="drift" if refresh_only else "review", how=how)
 
     def one(stack: str) -> StackReview:
+        shown.phase(stack, "refresh" if refresh_only else "plan")
+        found = reviewed(stack)
+        counts = {"add": found.count("create"), "change": found.count("update") + found.count("replace")}
+        if refresh_only:
+            counts = {"add": 0, "change": len(found.drift)}
+        shown.done(stack, not found.error, counts | {"destroy": found.count("delete")}, found.note)
+        return found
+
+    def reviewed(stack: str) -> StackReview:
         if refused and stack in refused:
             return preflight_refused(stack, refused[stack])
         if stack not in manifest:
@@ -108,7 +119,7 @@ def plan_stacks(
         except (RuntimeError, OSError, ValueError) as error:
             return StackReview(stack, error=str(error))
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with shown, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         reviews = list(pool.map(one, stacks))
     return [waiting(r, reviews) for r in reviews]
 
