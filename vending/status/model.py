@@ -3,8 +3,8 @@
 It is read, never computed by Terraform: each stack's synthesized output (the synth cache makes
 that cheap) against the records kept beside its state (delivery/records.py): the last apply
 tried, what was last applied, the last drift check; the retiring stacks found in the backend;
-each fleet's image from its bake record. The backend is listed once, and only the records that
-exist are read, in parallel.
+each fleet's image from its bake record. The backend is listed once; then one record is read per
+stack, in parallel (see _Reader).
 """
 
 from __future__ import annotations
