@@ -29,6 +29,7 @@ from vending.ops import progress, terraform
 from vending.review import model, plans
 
 STOP_SECONDS = 600  # how long a Terraform told to stop may take to stop cleanly
+COUNTED = {"create": "add", "update": "change", "replace": "change", "delete": "destroy"}  # -json hook actions
 APPLY_LOG = "apply.log"  # beside a stack's saved plan: Terraform's whole output of its apply
 
 
@@ -164,7 +165,7 @@ class _Events:
 
     def __init__(self, stack: str, shown: progress.Progress):
         self.stack, self.shown = stack, shown
-        self.counts: dict[str, int] = {}
+        self.counts = {"add": 0, "change": 0, "destroy": 0}  # as resources complete; then Terraform's own
         self.errors: list[str] = []
 
     def line(self, text: str) -> None:
@@ -177,6 +178,9 @@ class _Events:
             self.shown.resource(self.stack, hook.get("resource", {}).get("addr", ""), hook.get("action", ""))
         elif kind in ("apply_complete", "apply_errored"):
             self.shown.resource_done(self.stack)
+            counted = COUNTED.get(hook.get("action", "")) if kind == "apply_complete" else None
+            if counted:  # a failed apply says no summary: what it did is counted as it goes
+                self.counts[counted] += 1
         elif kind == "change_summary":
             changes = event.get("changes") or {}
             self.counts = {"add": changes.get("add", 0), "change": changes.get("change", 0)}
