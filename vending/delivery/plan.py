@@ -216,7 +216,9 @@ def plan(
         shown.phase(stack, "plan")
         found = planned_one(stack)
         counts = {"add": found.count("create"), "change": found.count("update") + found.count("replace")}
-        shown.done(stack, not found.error, counts | {"destroy": found.count("delete")}, found.note)
+        # An error may yet be a wait for a stack applied in this run (model.waiting, once all are planned).
+        counts |= {"destroy": found.count("delete")}
+        shown.done(stack, not found.error, counts, found.note, failed="not planned")
         return found
 
     def planned_one(stack: str) -> StackReview:

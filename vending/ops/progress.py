@@ -116,16 +116,20 @@ class Progress:
             if (work := self.work.get(stack)) is not None:
                 work.resource = ""
 
-    def done(self, stack: str, ok: bool, counts: dict[str, int] | None = None, note: str = "") -> None:
+    def done(
+        self, stack: str, ok: bool, counts: dict[str, int] | None = None, note: str = "", failed: str = "FAILED"
+    ) -> None:
+        """A stack's end; ``failed``: the word for its failure (a plan that waits for another
+        stack's apply is only "not planned" yet)."""
         now = time.monotonic()
         with self.lock:
             work = self.work.setdefault(stack, StackWork(stack, now))
-            work.ended, work.ok, work.phase, work.resource = now, ok, "done" if ok else "failed", ""
+            work.ended, work.ok, work.phase, work.resource = now, ok, "done" if ok else failed.lower(), ""
             if counts:
                 work.counts.update(counts)
             finished = sum(w.ended is not None for w in self.work.values())
         if self.how == "lines":
-            outcome = "done" if ok else "FAILED"
+            outcome = "done" if ok else failed
             self._line(
                 f"{stack}: {outcome} in {work.seconds(now):.0f}s{_counts(work.counts)}"
                 f"{f' ({note})' if note else ''} [{finished}/{self.total}]"
@@ -144,7 +148,7 @@ class Progress:
         lines = [f"{self.title}: {sum(w.ok is True for w in works)} of {len(works)} stack(s) done"]
         lines.append(f"  {'stack'.ljust(width)}  {'add':>5} {'change':>6} {'destroy':>7}  {'time':>7}  result")
         for w in works:
-            result = "ok" if w.ok else "failed" if w.ok is False else "not finished"
+            result = "ok" if w.ok else w.phase if w.ok is False else "not finished"
             c = w.counts
             lines.append(
                 f"  {w.stack.ljust(width)}  {c['add']:>5} {c['change']:>6} {c['destroy']:>7}"

@@ -104,7 +104,8 @@ def plan_stacks(
         counts = {"add": found.count("create"), "change": found.count("update") + found.count("replace")}
         if refresh_only:
             counts = {"add": 0, "change": len(found.drift)}
-        shown.done(stack, not found.error, counts | {"destroy": found.count("delete")}, found.note)
+        counts |= {"destroy": found.count("delete")}
+        shown.done(stack, not found.error, counts, found.note, failed="not planned")  # or waiting: see waiting()
         return found
 
     def reviewed(stack: str) -> StackReview:
