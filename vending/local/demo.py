@@ -39,7 +39,8 @@ DEMO_ENVIRONMENT = "acme-prod"
 DEMO_DIR = Path(".demo")  # `make demo`'s work directory
 
 
-PROGRESS_LINE = re.compile(r"\d\d:\d\d:\d\d \S+: (started|done|FAILED|still)")  # vending.ops.progress's lines
+# The lines of vending.ops.progress that say a stack started, ended, or is still at work.
+PROGRESS_LINE = re.compile(r"\d\d:\d\d:\d\d \S+: (started|done|FAILED|not planned|still)")
 
 
 class DemoError(Exception):
