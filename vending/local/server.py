@@ -27,12 +27,20 @@ What moto reads back otherwise than AWS, so that a plan after an apply is not cl
 - a security group rule between groups loses its description;
 - a bucket's logging loses its ``TargetObjectKeyFormat``.
 
+And one defect of the server itself: it answers each request in a thread of its own, over
+backends that are not made for that. Terraform sends many requests at once, and once in a while
+two of them corrupted each other: a security group created, and its default egress rule not found
+a moment later by the revocation that follows (``InvalidPermission.NotFound``), failing a deploy.
+Here requests are answered one at a time; moto's work is Python under one interpreter lock, so it
+never ran side by side anyway.
+
 This launcher corrects them and starts the server exactly as ``moto_server`` would. Nothing
 here is used against real AWS.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -193,7 +201,21 @@ def _patch_bucket_logging_key_format() -> None:
     S3Response.get_bucket_logging = get_bucket_logging
 
 
+def _serialize_requests() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    one_at_a_time = threading.Lock()
+    answer = DomainDispatcherApplication.__call__
+
+    def serialized(self: Any, environ: Any, start_response: Any) -> Any:
+        with one_at_a_time:
+            return answer(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = serialized
+
+
 def main() -> None:
+    _serialize_requests()
     _patch_codepipeline_timestamps()
     _patch_conditional_statements()
     _patch_rds_resource_ids()
