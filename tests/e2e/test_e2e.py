@@ -102,17 +102,19 @@ def test_an_added_customer_deploys_without_touching_the_others_then_destroys(dep
     before = state_versions(deployed)
     deployed.add_environment("acme-dev")
     try:
-        deployed.cdktf("deploy", ["acme-dev"])
-        after = state_versions(deployed)
-        assert "customers/acme/dev/infrastructure.tfstate" in after
-        for key in STATE_KEYS.values():
-            assert after[key] == before[key], f"{key} was rewritten"
-        assert deployed.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-acme-dev"])[
-            "AutoScalingGroups"
-        ]
-        assert (deployed.customers_dir / "priorities.lock").read_text().strip().endswith("acme-dev: 100")
-
-        deployed.cdktf("destroy", ["acme-dev"])
+        try:
+            deployed.cdktf("deploy", ["acme-dev"])
+            after = state_versions(deployed)
+            assert "customers/acme/dev/infrastructure.tfstate" in after
+            for key in STATE_KEYS.values():
+                assert after[key] == before[key], f"{key} was rewritten"
+            groups = deployed.client("autoscaling").describe_auto_scaling_groups(
+                AutoScalingGroupNames=["vend-acme-dev"]
+            )
+            assert groups["AutoScalingGroups"]
+            assert (deployed.customers_dir / "priorities.lock").read_text().strip().endswith("acme-dev: 100")
+        finally:
+            deployed.cdktf("destroy", ["acme-dev"])  # whatever a failed deploy made too: the tests after expect none
         assert (
             deployed.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=["vend-acme-dev"])[
                 "AutoScalingGroups"
