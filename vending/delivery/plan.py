@@ -215,10 +215,8 @@ def plan(
     def one(stack: str) -> StackReview:
         shown.phase(stack, "plan")
         found = planned_one(stack)
-        counts = {"add": found.count("create"), "change": found.count("update") + found.count("replace")}
         # An error may yet be a wait for a stack applied in this run (model.waiting, once all are planned).
-        counts |= {"destroy": found.count("delete")}
-        shown.done(stack, not found.error, counts, found.note, failed="not planned")
+        shown.done(stack, not found.error, found.counts(), found.note, failed="not planned")
         return found
 
     def planned_one(stack: str) -> StackReview:

@@ -72,6 +72,11 @@ class StackReview:
     def count(self, action: str) -> int:
         return sum(change.action == action for change in self.changes)
 
+    def counts(self) -> dict[str, int]:
+        """Resources added, changed (replaced ones too) and destroyed, as a run's summary says them."""
+        changed = self.count("update") + self.count("replace")
+        return {"add": self.count("create"), "change": changed, "destroy": self.count("delete")}
+
     @property
     def needs_approval(self) -> bool:
         return self.production and bool(self.changes)
@@ -101,10 +106,7 @@ def plan_stacks(
     def one(stack: str) -> StackReview:
         shown.phase(stack, "refresh" if refresh_only else "plan")
         found = reviewed(stack)
-        counts = {"add": found.count("create"), "change": found.count("update") + found.count("replace")}
-        if refresh_only:
-            counts = {"add": 0, "change": len(found.drift)}
-        counts |= {"destroy": found.count("delete")}
+        counts = {"add": 0, "change": len(found.drift), "destroy": 0} if refresh_only else found.counts()
         shown.done(stack, not found.error, counts, found.note, failed="not planned")  # or waiting: see waiting()
         return found
 
