@@ -71,12 +71,7 @@ def remove(settings: Settings, leftovers: list[Leftover], ec2: Any, log) -> None
     """Drop their lock entries and bake records from the working tree; deregister their AMIs."""
     entries = {entry for leftover in leftovers for entry in leftover.lock_entries}
     if entries:
-        lock = priorities.read_lock(settings.customers_dir)
-        kept = priorities.Lock(
-            {name: number for name, number in lock.priorities.items() if name not in entries},
-            {name: shard for name, shard in lock.shards.items() if name not in entries},
-        )
-        priorities.write_lock(settings.customers_dir, kept)
+        priorities.write_lock(settings.customers_dir, priorities.read_lock(settings.customers_dir).without(entries))
     for leftover in leftovers:
         if leftover.bake_record:
             leftover.bake_record.unlink()

@@ -55,6 +55,13 @@ class Lock:
     def shard(self, stack: str) -> int:
         return self.shards.get(stack, 1)
 
+    def without(self, names: set[str]) -> Lock:
+        """The lock with none of ``names``' entries."""
+        return Lock(
+            {name: number for name, number in self.priorities.items() if name not in names},
+            {name: shard for name, shard in self.shards.items() if name not in names},
+        )
+
 
 @dataclass(frozen=True)
 class Allocation:
@@ -237,10 +244,7 @@ def prune(config: Config, lock: Lock) -> Lock:
     """The lock without the numbers held for old rules: entries of environments that no longer
     use a shared listener, and previous numbers. Run it once those rules are gone."""
     live = {c.stack_name for c in _shared(config)}
-    return Lock(
-        {name: number for name, number in lock.priorities.items() if name in live},
-        {name: shard for name, shard in lock.shards.items() if name in live},
-    )
+    return lock.without(set(lock.priorities) - live)
 
 
 def prune_lock(directory: Path, config: Config, lock: Lock) -> list[str]:
