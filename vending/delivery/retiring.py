@@ -20,6 +20,7 @@ and is not found again (it stays, with its runs' history, until someone deletes 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from typing import Any
 
 from vending.delivery import records
 from vending.errors import ConfigError
+from vending.model import naming
 from vending.settings import Settings
 
 PREFIXES = ("platform/", "customers/")
@@ -60,6 +62,7 @@ PRODUCTION_STEP = (
 
 KEPT = "kept with its last apply"
 NO_COMMIT = "no commit has"
+NOT_READ = "its history not read"  # find(history=False)
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def find(
     where = backend(settings, platform)
     if where is None:
         found = [
-            from_history(settings, stack, workspace) if history else Retiring(stack, workspace, None, "not read")
+            from_history(settings, stack, workspace) if history else Retiring(stack, workspace, None, NOT_READ)
             for stack, workspace in sorted(workspaces(platform.state, known).items())
         ]
         return [r for r in found if not r.origin.startswith(NO_COMMIT)]
@@ -117,7 +120,7 @@ def find(
         if configuration is not None:
             retiring.append(Retiring(stack, key, configuration))
         elif _resources(records.get(client, where["bucket"], key)):
-            retiring.append(from_history(settings, stack, key) if history else Retiring(stack, key, None, "not read"))
+            retiring.append(from_history(settings, stack, key) if history else Retiring(stack, key, None, NOT_READ))
         # else: nothing deployed (destroyed outside the flow, say): nothing to retire
     return retiring
 
@@ -174,42 +177,51 @@ def from_history(settings: Settings, stack: str, key: str) -> Retiring:
     """A retiring stack without a kept configuration, synthesized with this code from its customer
     file in the last commit that had it; its configuration is None, and ``origin`` says why,
     when there is no such commit or the synthesis would not keep its state at ``key``."""
-    name = f"{stack.removesuffix('-pipeline')}.yaml"
+    environment = stack.removesuffix(naming.PIPELINE_SUFFIX)
     directory = settings.customers_dir.resolve()
     try:
         top = Path(_git(directory, "rev-parse", "--show-toplevel").strip())
-        path = (directory / name).relative_to(top).as_posix()
+        path = (directory / f"{environment}.yaml").relative_to(top).as_posix()
         commit = _git(top, "rev-list", "-1", "HEAD", "--", path).strip()
         if not commit:
             return Retiring(stack, key, None, f"{NO_COMMIT} {path}")
         if subprocess.run(["git", "-C", str(top), "cat-file", "-e", f"{commit}:{path}"]).returncode:
             commit = _git(top, "rev-parse", f"{commit}^").strip()  # that commit removed it
-        text = _git(top, "show", f"{commit}:{path}")
     except (subprocess.CalledProcessError, ValueError) as error:
         return Retiring(stack, key, None, f"its file's history cannot be read: {error}")
+    synthesized, why = _synthesized_at(top, path, commit, environment, settings.images_dir.resolve())
+    configuration = synthesized.get(stack)
+    if configuration is None:
+        return Retiring(stack, key, None, f"its file at {commit[:12]} does not synthesize: {why}")
+    kept_at = _state_at(json.loads(configuration))
+    if kept_at != key:
+        return Retiring(stack, key, None, f"its file at {commit[:12]} keeps its state at {kept_at}, not {key}")
+    return Retiring(stack, key, configuration, f"synthesized from {path} at commit {commit[:12]}")
+
+
+@functools.cache
+def _synthesized_at(top: Path, path: str, commit: str, environment: str, images_dir: Path) -> tuple[dict, str]:
+    """The environment's stacks and its pipeline's, synthesized in one run from the customer file
+    at ``path`` as ``commit`` holds it, beside the configuration as it is now; and why not, when
+    that fails. Once per file and commit: both stacks of a retired environment come from one run."""
+    stacks = [environment, naming.pipeline_stack(environment)]
     with tempfile.TemporaryDirectory() as scratch:
         customers = Path(scratch) / "customers"
-        shutil.copytree(directory, customers)
-        (customers / name).write_text(text, encoding="utf-8")
+        shutil.copytree(top / Path(path).parent, customers)
+        (customers / Path(path).name).write_text(_git(top, "show", f"{commit}:{path}"), encoding="utf-8")
         outdir = Path(scratch) / "cdktf.out"
         knobs = {
             "VENDING_CUSTOMERS_DIR": str(customers),
-            "VENDING_IMAGES_DIR": str(settings.images_dir.resolve()),
+            "VENDING_IMAGES_DIR": str(images_dir),
             "CDKTF_OUTDIR": str(outdir),
-            "VENDING_STACKS": stack,
+            "VENDING_STACKS": ",".join(stacks),
             "VENDING_SYNTH_CACHE": "off",
         }
         done = subprocess.run(
             [sys.executable, "-m", "vending", "synth"], env=os.environ | knobs, capture_output=True, text=True
         )
-        synthesized = outdir / "stacks" / stack / "cdk.tf.json"
-        if done.returncode or not synthesized.is_file():
-            return Retiring(stack, key, None, f"its file at {commit[:12]} does not synthesize: {done.stderr.strip()}")
-        configuration = synthesized.read_bytes()
-    kept_at = _state_at(json.loads(configuration))
-    if kept_at != key:
-        return Retiring(stack, key, None, f"its file at {commit[:12]} keeps its state at {kept_at}, not {key}")
-    return Retiring(stack, key, configuration, f"synthesized from {path} at commit {commit[:12]}")
+        found = {stack: outdir / "stacks" / stack / "cdk.tf.json" for stack in stacks}
+        return {stack: file.read_bytes() for stack, file in found.items() if file.is_file()}, done.stderr.strip()
 
 
 def _state_at(stack: dict) -> str | None:
